@@ -1,0 +1,63 @@
+# The two commands of the README: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) src/manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test venv migrate demo serve lint typecheck contracts schema schema-check messages browser-test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	mkdir -p var
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) compilemessages --ignore=.venv >/dev/null
+	$(MANAGE) load_demo
+
+serve: venv
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+run: demo serve
+
+test: venv
+	$(MANAGE) compilemessages --ignore=.venv >/dev/null
+	$(PY) -m pytest -q -n 2 -m "not browser"
+
+browser-test: venv
+	$(MANAGE) compilemessages --ignore=.venv >/dev/null
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q -m browser
+
+lint: venv
+	$(PY) -m ruff check src benchmarks
+	$(PY) -m ruff format --check src benchmarks
+
+typecheck: venv
+	$(PY) -m mypy src/motcua
+
+contracts: venv
+	cd src && ../$(VENV)/bin/lint-imports --config ../pyproject.toml
+
+schema: venv
+	$(MANAGE) spectacular --file docs/openapi.yaml --validate
+
+schema-check: venv
+	$(MANAGE) spectacular --file var/openapi.generated.yaml --validate
+	diff -u docs/openapi.yaml var/openapi.generated.yaml
+
+messages: venv
+	cd src/motcua && ../../$(PY) ../manage.py makemessages -l en -l vi --ignore='*/tests/*'
+
+bench: venv
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) var

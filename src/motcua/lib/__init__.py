@@ -1,0 +1,1 @@
+"""Pure helpers with no Django app imports: workdays, codes, text, identity numbers."""
