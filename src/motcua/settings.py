@@ -9,7 +9,9 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from motcua.lib.codes import validate_code_pattern
 from motcua.lib.environment import (
+    ConfigurationError,
     database_from_url,
     env_bool,
     env_int,
@@ -49,12 +51,13 @@ INSTALLED_APPS = [
     "motcua.portal",
     "motcua.backoffice",
     "motcua.api",
+    "motcua.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "motcua.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -100,7 +103,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 CACHE_URL = env_str("MOTCUA_CACHE_URL", "")
 if CACHE_URL.startswith("redis://"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -142,7 +147,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # The center this installation runs (shown on every form and page heading).
-MOTCUA_CENTER_NAME = env_str("MOTCUA_CENTER_NAME", "Trung tâm Phục vụ hành chính công thành phố Huế")
+MOTCUA_CENTER_NAME = env_str(
+    "MOTCUA_CENTER_NAME", "Trung tâm Phục vụ hành chính công thành phố Huế"
+)
 MOTCUA_PROVINCE_NAME = env_str("MOTCUA_PROVINCE_NAME", "Ủy ban nhân dân thành phố Huế")
 MOTCUA_PLACE_NAME = env_str("MOTCUA_PLACE_NAME", "Huế")
 
@@ -156,9 +163,13 @@ MOTCUA_OFFICE_HOURS = env_str("MOTCUA_OFFICE_HOURS", "07:30-11:30,13:30-17:00")
 # MOTCUA_CODE_SEQ_WIDTH).
 MOTCUA_DOSSIER_CODE_PATTERN = env_str("MOTCUA_DOSSIER_CODE_PATTERN", "{unit}-{yymmdd}-{seq}")
 MOTCUA_CODE_SEQ_WIDTH = env_int("MOTCUA_CODE_SEQ_WIDTH", 4)
+validate_code_pattern(MOTCUA_DOSSIER_CODE_PATTERN)
+if MOTCUA_DAY_ONE not in {"next", "same"}:
+    raise ConfigurationError(f"MOTCUA_DAY_ONE must be 'next' or 'same', got {MOTCUA_DAY_ONE!r}")
 
-# Public lookup: wrong secrets allowed per code and per client address before a pause.
+# Public lookup: wrong secrets allowed per client address, and per dossier code, before a pause.
 MOTCUA_LOOKUP_MAX_FAILURES = env_int("MOTCUA_LOOKUP_MAX_FAILURES", 5)
+MOTCUA_LOOKUP_MAX_FAILURES_PER_CODE = env_int("MOTCUA_LOOKUP_MAX_FAILURES_PER_CODE", 50)
 MOTCUA_LOOKUP_WINDOW_SECONDS = env_int("MOTCUA_LOOKUP_WINDOW_SECONDS", 900)
 
 # Scans attached at the counter.

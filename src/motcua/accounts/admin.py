@@ -6,5 +6,5 @@ from motcua.accounts.models import User
 
 @admin.register(User)
 class MotcuaUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("motcua", {"fields": ("full_name", "is_system")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("motcua", {"fields": ("full_name", "is_system")}))
     list_display = ("username", "full_name", "email", "is_staff", "is_system")

@@ -10,7 +10,9 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("họ và tên"), max_length=200, blank=True)
     is_system = models.BooleanField(
-        _("tài khoản hệ thống"), default=False, help_text=_("Tài khoản của hệ thống khác, dùng token.")
+        _("tài khoản hệ thống"),
+        default=False,
+        help_text=_("Tài khoản của hệ thống khác, dùng token."),
     )
 
     def display_name(self) -> str:

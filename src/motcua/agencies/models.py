@@ -36,6 +36,14 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        # The path needs the row's own id, so it is known only after the first insert.
+        path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+        if path != self.path:
+            self.path = path
+            Unit.objects.filter(pk=self.pk).update(path=path)
+
 
 class Role(models.TextChoices):
     RECEPTION_OFFICER = "reception_officer", _("Công chức tiếp nhận và trả kết quả")

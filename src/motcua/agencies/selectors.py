@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from motcua.agencies.models import Membership, Role, Unit
+from motcua.agencies.models import Membership, Role, Unit, UnitKind
 
 
-def memberships_of(*, user: object) -> list[Membership]:
+def memberships_of(*, user: Any) -> list[Membership]:
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_motcua_memberships", None)
@@ -17,17 +18,40 @@ def memberships_of(*, user: object) -> list[Membership]:
     return cached
 
 
-def roles_of(*, user: object) -> set[str]:
+def roles_of(*, user: Any) -> set[str]:
     return {membership.role for membership in memberships_of(user=user)}
 
 
-def has_role(*, user: object, roles: Iterable[Role | str]) -> bool:
+def has_role(*, user: Any, roles: Iterable[Role | str]) -> bool:
     return bool(roles_of(user=user) & {str(role) for role in roles})
 
 
-def unit_subtree_filter(*, user: object, field: str) -> Q:
-    """A Q that keeps rows whose `field` (a unit FK) lies under one of the user's units."""
-    paths = {membership.unit.path for membership in memberships_of(user=user)}
+# Staff of a department or a counter work for the agency or center above it.
+_PART_OF_PARENT = {UnitKind.DEPARTMENT, UnitKind.COUNTER}
+
+
+def scope_paths_of(*, user: Any) -> set[str]:
+    """Paths of the units whose subtree the user works in: each membership's unit, climbed from a
+    department or counter to the agency, center or commune it belongs to."""
+    cached = getattr(user, "_motcua_scope_paths", None)
+    if cached is not None:
+        return cached
+    memberships = memberships_of(user=user)
+    ancestor_ids = {int(i) for m in memberships for i in m.unit.path.strip("/").split("/") if i}
+    units = Unit.objects.in_bulk(ancestor_ids)
+    paths = set()
+    for membership in memberships:
+        unit = membership.unit
+        while unit.kind in _PART_OF_PARENT and unit.parent_id in units:
+            unit = units[unit.parent_id]
+        paths.add(unit.path)
+    user._motcua_scope_paths = paths
+    return paths
+
+
+def unit_subtree_filter(*, user: Any, field: str) -> Q:
+    """Keep rows whose `field` (a unit FK) lies in the scope of one of the user's units."""
+    paths = scope_paths_of(user=user)
     if not paths:
         return Q(pk__in=[])
     condition = Q()
@@ -36,7 +60,7 @@ def unit_subtree_filter(*, user: object, field: str) -> Q:
     return condition
 
 
-def units_where(*, user: object, roles: Iterable[Role | str]) -> QuerySet[Unit]:
+def units_where(*, user: Any, roles: Iterable[Role | str]) -> QuerySet[Unit]:
     """The units in which the user holds one of `roles`."""
     wanted = {str(role) for role in roles}
     ids = [m.unit_id for m in memberships_of(user=user) if m.role in wanted]

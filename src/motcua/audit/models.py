@@ -25,7 +25,9 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["target_type", "target_id", "seq"], name="event_target_idx")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "seq"], name="event_target_idx")
+        ]
         verbose_name = _("sự kiện nhật ký")
         verbose_name_plural = _("nhật ký sự kiện")
 
@@ -39,3 +41,6 @@ class ChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"

@@ -15,7 +15,9 @@ from motcua.audit.models import ChainHead, Event
 GENESIS_HASH = "0" * 64
 
 
-def _event_digest(*, prev_hash: str, seq: int, occurred_at: datetime, fields: dict[str, Any]) -> str:
+def _event_digest(
+    *, prev_hash: str, seq: int, occurred_at: datetime, fields: dict[str, Any]
+) -> str:
     payload = {"prev": prev_hash, "seq": seq, "at": occurred_at.isoformat(), **fields}
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -64,7 +66,10 @@ def event_append(
         prev_hash=head.hash,
     )
     event.hash = _event_digest(
-        prev_hash=head.hash, seq=event.seq, occurred_at=event.occurred_at, fields=_hashed_fields(event)
+        prev_hash=head.hash,
+        seq=event.seq,
+        occurred_at=event.occurred_at,
+        fields=_hashed_fields(event),
     )
     event.save(force_insert=True)
     head.seq, head.hash = event.seq, event.hash
@@ -94,7 +99,9 @@ def event_chain_verify(*, batch_size: int = 5000) -> ChainReport:
         if event.prev_hash != prev_hash:
             return ChainReport(checked, event.seq, "link to the previous event does not match")
         digest = _event_digest(
-            prev_hash=prev_hash, seq=event.seq, occurred_at=event.occurred_at,
+            prev_hash=prev_hash,
+            seq=event.seq,
+            occurred_at=event.occurred_at,
             fields=_hashed_fields(event),
         )
         if digest != event.hash:

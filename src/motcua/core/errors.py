@@ -14,7 +14,13 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str | Promise, *, code: str | None = None, extra: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
         super().__init__(str(message))
         self.message = message
         if code:

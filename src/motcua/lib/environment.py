@@ -72,7 +72,9 @@ def database_from_url(url: str, *, base_dir: Path) -> dict[str, object]:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            "TEST": {"NAME": str(base_dir / "var" / "test.sqlite3")},
+            # A file, not memory, so threads in tests share it; per process, so parallel runs
+            # on one checkout do not collide.
+            "TEST": {"NAME": str(base_dir / "var" / f"test-{os.getpid()}.sqlite3")},
         }
     if parts.scheme in {"postgres", "postgresql"}:
         return {

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,36 +14,106 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='mã định danh')),
-                ('name', models.CharField(max_length=255, verbose_name='tên')),
-                ('kind', models.CharField(choices=[('province', 'Tỉnh / thành phố'), ('commune', 'Xã / phường'), ('center', 'Trung tâm Phục vụ hành chính công'), ('agency', 'Cơ quan'), ('department', 'Phòng / bộ phận'), ('counter', 'Quầy tiếp nhận')], max_length=20, verbose_name='loại')),
-                ('path', models.CharField(db_index=True, default='/', editable=False, max_length=255)),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='địa chỉ')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='điện thoại')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='agencies.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="mã định danh")),
+                ("name", models.CharField(max_length=255, verbose_name="tên")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("province", "Tỉnh / thành phố"),
+                            ("commune", "Xã / phường"),
+                            ("center", "Trung tâm Phục vụ hành chính công"),
+                            ("agency", "Cơ quan"),
+                            ("department", "Phòng / bộ phận"),
+                            ("counter", "Quầy tiếp nhận"),
+                        ],
+                        max_length=20,
+                        verbose_name="loại",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(db_index=True, default="/", editable=False, max_length=255),
+                ),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="địa chỉ")),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="điện thoại")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="agencies.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'đơn vị',
-                'verbose_name_plural': 'đơn vị',
-                'ordering': ['path'],
+                "verbose_name": "đơn vị",
+                "verbose_name_plural": "đơn vị",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('reception_officer', 'Công chức tiếp nhận và trả kết quả'), ('center_leader', 'Lãnh đạo Trung tâm'), ('handling_officer', 'Chuyên viên thụ lý'), ('department_head', 'Lãnh đạo phòng'), ('signing_authority', 'Lãnh đạo cơ quan'), ('coordinating_officer', 'Cán bộ cơ quan phối hợp'), ('procedure_controller', 'Kiểm soát thủ tục hành chính'), ('administrator', 'Quản trị hệ thống')], max_length=40, verbose_name='vai trò')),
-                ('title', models.CharField(blank=True, max_length=120, verbose_name='chức danh')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='agencies.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("reception_officer", "Công chức tiếp nhận và trả kết quả"),
+                            ("center_leader", "Lãnh đạo Trung tâm"),
+                            ("handling_officer", "Chuyên viên thụ lý"),
+                            ("department_head", "Lãnh đạo phòng"),
+                            ("signing_authority", "Lãnh đạo cơ quan"),
+                            ("coordinating_officer", "Cán bộ cơ quan phối hợp"),
+                            ("procedure_controller", "Kiểm soát thủ tục hành chính"),
+                            ("administrator", "Quản trị hệ thống"),
+                        ],
+                        max_length=40,
+                        verbose_name="vai trò",
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=120, verbose_name="chức danh")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="agencies.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phân công',
-                'verbose_name_plural': 'phân công',
-                'constraints': [models.UniqueConstraint(fields=('user', 'unit', 'role'), name='membership_unique_role')],
+                "verbose_name": "phân công",
+                "verbose_name_plural": "phân công",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "unit", "role"), name="membership_unique_role"
+                    )
+                ],
             },
         ),
     ]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,35 +14,62 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ChainHead',
+            name="ChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('seq', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("seq", models.BigIntegerField(default=0)),
+                (
+                    "hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(editable=False, unique=True)),
-                ('occurred_at', models.DateTimeField(db_index=True)),
-                ('actor_label', models.CharField(blank=True, max_length=200)),
-                ('actor_role', models.CharField(blank=True, max_length=40)),
-                ('kind', models.CharField(db_index=True, max_length=60)),
-                ('target_type', models.CharField(max_length=60)),
-                ('target_id', models.CharField(max_length=60)),
-                ('reason', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(editable=False, unique=True)),
+                ("occurred_at", models.DateTimeField(db_index=True)),
+                ("actor_label", models.CharField(blank=True, max_length=200)),
+                ("actor_role", models.CharField(blank=True, max_length=40)),
+                ("kind", models.CharField(db_index=True, max_length=60)),
+                ("target_type", models.CharField(max_length=60)),
+                ("target_id", models.CharField(max_length=60)),
+                ("reason", models.TextField(blank=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sự kiện nhật ký',
-                'verbose_name_plural': 'nhật ký sự kiện',
-                'ordering': ['seq'],
-                'indexes': [models.Index(fields=['target_type', 'target_id', 'seq'], name='event_target_idx')],
+                "verbose_name": "sự kiện nhật ký",
+                "verbose_name_plural": "nhật ký sự kiện",
+                "ordering": ["seq"],
+                "indexes": [
+                    models.Index(
+                        fields=["target_type", "target_id", "seq"], name="event_target_idx"
+                    )
+                ],
             },
         ),
     ]

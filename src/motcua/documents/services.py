@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.core.errors import ValidationFailed
+from motcua.documents.models import Document, Provenance
+
+# Decided by the first bytes of the content, never by the name the browser sent.
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+)
+
+
+def sniff_content_type(head: bytes) -> tuple[str, str] | None:
+    for magic, content_type, extension in _SIGNATURES:
+        if head.startswith(magic):
+            return content_type, extension
+    return None
+
+
+def _safe_name(name: str) -> str:
+    # Keep only the last path component of whatever the client sent ("..\\..\\x.pdf" → "x.pdf").
+    base = posixpath.basename(name.replace("\\", "/")).strip().lstrip(".")
+    return base[:200] or "tep"
+
+
+def document_validate_upload(*, uploaded: UploadedFile) -> tuple[str, str]:
+    """Refuse oversized or non-PDF/JPEG/PNG files; return (content type, extension)."""
+    limit = settings.MOTCUA_UPLOAD_MAX_BYTES
+    if uploaded.size is None or uploaded.size > limit:
+        raise ValidationFailed(
+            _("Tệp “%(name)s” quá lớn: tối đa %(limit)s MB.")
+            % {"name": _safe_name(uploaded.name or ""), "limit": limit // (1024 * 1024)},
+            code="upload_too_large",
+        )
+    uploaded.seek(0)
+    sniffed = sniff_content_type(uploaded.read(16))
+    uploaded.seek(0)
+    if sniffed is None:
+        raise ValidationFailed(
+            _("Tệp “%(name)s” không phải PDF, JPEG hoặc PNG.")
+            % {"name": _safe_name(uploaded.name or "")},
+            code="upload_wrong_type",
+        )
+    return sniffed
+
+
+def document_store(
+    *, uploaded: UploadedFile, provenance: Provenance, verified_by: Any = None
+) -> Document:
+    """Store a validated upload under its content hash and record it."""
+    content_type, extension = document_validate_upload(uploaded=uploaded)
+    content = uploaded.read()
+    digest = hashlib.sha256(content).hexdigest()
+    path = f"documents/{digest[:2]}/{digest}{extension}"
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(content))
+    return Document.objects.create(
+        sha256=digest,
+        file=path,
+        content_type=content_type,
+        size=len(content),
+        original_name=_safe_name(uploaded.name or ""),
+        provenance=provenance,
+        verified_by=verified_by,
+        verified_at=timezone.now() if verified_by else None,
+    )
