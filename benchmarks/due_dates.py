@@ -72,9 +72,7 @@ def reception_instants(calendar: WorkCalendar, count: int) -> list[datetime]:
     return [start + timedelta(seconds=rng.randrange(span)) for _ in range(count)]
 
 
-def measure(
-    label: str, compute: Callable[[datetime], datetime], instants: list[datetime]
-) -> float:
+def measure(label: str, compute: Callable[[datetime], datetime], instants: list[datetime]) -> float:
     started = time.perf_counter()
     for received_at in instants:
         compute(received_at)
