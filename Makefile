@@ -5,7 +5,7 @@ MANAGE := $(PY) src/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate demo serve lint typecheck contracts schema schema-check messages browser-test bench clean
+.PHONY: run test venv migrate demo serve lint typecheck contracts schema schema-check messages messages-compiled browser-test bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -19,8 +19,12 @@ migrate: venv
 	mkdir -p var
 	$(MANAGE) migrate --noinput
 
-demo: migrate
-	$(MANAGE) compilemessages --ignore=.venv >/dev/null
+# English needs the compiled catalogue; without gettext's msgfmt the pages stay Vietnamese.
+messages-compiled: venv
+	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages --ignore=.venv >/dev/null; \
+	else echo "note: gettext (msgfmt) is not installed; English translations are not compiled"; fi
+
+demo: migrate messages-compiled
 	$(MANAGE) load_demo
 
 serve: venv
@@ -28,12 +32,10 @@ serve: venv
 
 run: demo serve
 
-test: venv
-	$(MANAGE) compilemessages --ignore=.venv >/dev/null
+test: messages-compiled
 	$(PY) -m pytest -q -n 2 -m "not browser"
 
-browser-test: venv
-	$(MANAGE) compilemessages --ignore=.venv >/dev/null
+browser-test: messages-compiled
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q -m browser
 
 lint: venv
@@ -54,10 +56,10 @@ schema-check: venv
 	diff -u docs/openapi.yaml var/openapi.generated.yaml
 
 messages: venv
-	cd src/motcua && ../../$(PY) ../manage.py makemessages -l en -l vi --ignore='*/tests/*'
+	cd src/motcua && ../../$(PY) ../manage.py makemessages -l en --ignore='*/tests/*' --ignore='*/migrations/*'
 
 bench: venv
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var

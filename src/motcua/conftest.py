@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import translation
 
 
 @dataclass
@@ -68,6 +69,13 @@ def pytest_configure(config: pytest.Config) -> None:
 def _clear_cache() -> None:
     # Throttle counters live in the cache; each test starts with none.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_after_each_test() -> Any:
+    # A request in English switches the test's thread to English; the next test starts afresh.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from motcua.agencies.selectors import memberships_of
+from motcua.core.errors import DomainError
 
 
 def officer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Officers only; and a refusal from a service or selector becomes a page, not a 500."""
+
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
@@ -26,6 +29,11 @@ def officer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
                 {"message": _("Tài khoản của bạn chưa được phân công vào đơn vị nào.")},
                 status=403,
             )
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as error:
+            return render(
+                request, "backoffice/refused.html", {"message": error.message}, status=error.status
+            )
 
     return wrapper

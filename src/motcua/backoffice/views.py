@@ -12,7 +12,7 @@ from motcua.agencies.selectors import has_role, memberships_of, units_where
 from motcua.backoffice.access import officer_required
 from motcua.backoffice.forms import ApplicantForm, guidance_items, received_components
 from motcua.catalog.selectors import procedure_list, version_get
-from motcua.core.errors import DomainError, NotFound
+from motcua.core.errors import DomainError, PermissionDenied
 from motcua.dossiers import printing
 from motcua.dossiers.models import DossierState
 from motcua.dossiers.selectors import (
@@ -42,12 +42,6 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _refused(request: HttpRequest, error: DomainError) -> HttpResponse:
-    return render(
-        request, "backoffice/refused.html", {"message": error.message}, status=error.status
-    )
-
-
 @officer_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(
@@ -67,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def intake_select(request: HttpRequest) -> HttpResponse:
     centers = list(units_where(user=request.user, roles=[Role.RECEPTION_OFFICER]))
     if not centers:
-        return _refused(request, NotFound(_("Bạn không có quyền tiếp nhận hồ sơ.")))
+        raise PermissionDenied(_("Bạn không có quyền tiếp nhận hồ sơ."))
     search = request.GET.get("q", "")
     procedures = procedure_list(search=search, receiving_units=centers)
     return render(request, "backoffice/intake_select.html", {"procedures": procedures, "q": search})
@@ -75,10 +69,7 @@ def intake_select(request: HttpRequest) -> HttpResponse:
 
 @officer_required
 def intake(request: HttpRequest, version_id: int) -> HttpResponse:
-    try:
-        version = version_get(pk=version_id)
-    except DomainError as error:
-        return _refused(request, error)
+    version = version_get(pk=version_id)
     requirements = list(version.components.all())
     form = ApplicantForm(request.POST or None, request.FILES or None)
     status = 200
@@ -166,10 +157,7 @@ def dossiers(request: HttpRequest) -> HttpResponse:
 
 @officer_required
 def dossier(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        found = dossier_get(viewer=request.user, code=code)
-    except DomainError as error:
-        return _refused(request, error)
+    found = dossier_get(viewer=request.user, code=code)
     return render(
         request,
         "backoffice/dossier.html",
@@ -184,10 +172,7 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
 
 @officer_required
 def receipt(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        found = dossier_get(viewer=request.user, code=code)
-    except DomainError as error:
-        return _refused(request, error)
+    found = dossier_get(viewer=request.user, code=code)
     return _pdf(printing.receipt_pdf(dossier=found), f"{found.code}-mau-01.pdf")
 
 
@@ -201,17 +186,11 @@ def notices(request: HttpRequest) -> HttpResponse:
 
 @officer_required
 def notice(request: HttpRequest, number: str) -> HttpResponse:
-    try:
-        found = notice_get(viewer=request.user, number=number)
-    except DomainError as error:
-        return _refused(request, error)
+    found = notice_get(viewer=request.user, number=number)
     return render(request, "backoffice/notice.html", {"notice": found})
 
 
 @officer_required
 def notice_print(request: HttpRequest, number: str) -> HttpResponse:
-    try:
-        found = notice_get(viewer=request.user, number=number)
-    except DomainError as error:
-        return _refused(request, error)
+    found = notice_get(viewer=request.user, number=number)
     return _pdf(printing.notice_pdf(notice=found), f"{found.number}.pdf")

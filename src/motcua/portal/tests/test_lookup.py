@@ -93,3 +93,9 @@ class TestCatalogue:
     def test_it_says_clearly_when_a_procedure_does_not_exist(self, client, demo):
         response = client.get(reverse("portal:procedure", args=["9.999999"]))
         assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_it_writes_fees_the_vietnamese_way(client, demo):
+    page = client.get(reverse("portal:procedure", args=["1.001612"])).content.decode()
+    assert "100.000 đ" in page
