@@ -5,8 +5,8 @@ from io import BytesIO
 
 import pytest
 import time_machine
-from pypdf import PdfReader
 from django.urls import URLPattern, reverse
+from pypdf import PdfReader
 
 from motcua.backoffice import urls as backoffice_urls
 from motcua.dossiers.models import Dossier, ReceptionNotice
