@@ -63,6 +63,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Demo personas get real passwords; the production hasher's cost would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _one_redis_database_per_worker(settings)
+
+
+def _one_redis_database_per_worker(settings: Any) -> None:
+    # Tests clear the cache (Redis FLUSHDB) between them; parallel workers must not clear, or
+    # count throttle failures in, each other's database.
+    import os
+    import re
+
+    cache_settings = settings.CACHES["default"]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if "redis" not in cache_settings["BACKEND"] or not worker.startswith("gw"):
+        return
+    database = 1 + int(worker[2:])
+    cache_settings["LOCATION"] = re.sub(
+        r"(/\d+)?$", f"/{database}", cache_settings["LOCATION"], count=1
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -93,7 +93,9 @@ def calendar_override_revoke(*, actor: Any, override: CalendarOverride) -> Calen
     """Stop an override from applying to dossiers received from now on; the row stays."""
     with transaction.atomic():
         locked = (
-            CalendarOverride.objects.select_for_update().select_related("unit").get(pk=override.pk)
+            CalendarOverride.objects.select_for_update(of=("self",))
+            .select_related("unit")
+            .get(pk=override.pk)
         )
         if locked.revoked_at is not None:
             raise Conflict(_("Khai báo này đã được thu hồi."), extra={"id": locked.pk})
