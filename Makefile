@@ -27,8 +27,9 @@ messages-compiled: venv
 demo: migrate messages-compiled
 	$(MANAGE) load_demo
 
+# --insecure: the development server also serves the admin's static files with DEBUG off.
 serve: venv
-	$(MANAGE) runserver $(HOST):$(PORT)
+	$(MANAGE) runserver --insecure $(HOST):$(PORT)
 
 run: demo serve
 
