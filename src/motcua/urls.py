@@ -2,6 +2,11 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Quản trị motcua")
+admin.site.site_title = _("Quản trị motcua")
+admin.site.index_title = _("Cấu hình Trung tâm")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
