@@ -223,7 +223,7 @@ class DossierReceiveApi(Api):
         dossier, replayed = dossier_receive(
             actor=request.user,
             version=data["procedure"],
-            applicant=_applicant(data["applicant"]),
+            applicant=ApplicantData.from_fields(data["applicant"]),
             components=[
                 ReceivedComponent(requirement_id=item["id"], quantity=item["quantity"])
                 for item in data["components"]
@@ -255,17 +255,6 @@ def _idempotency_key(request: Request) -> str:
             extra={"header": IDEMPOTENCY_HEADER},
         )
     return key
-
-
-def _applicant(data: dict[str, str]) -> ApplicantData:
-    return ApplicantData(
-        kind=data["applicant_kind"],
-        name=data["applicant_name"],
-        id_number=data["applicant_id_number"],
-        address=data["applicant_address"],
-        phone=data["applicant_phone"],
-        email=data["applicant_email"],
-    )
 
 
 class DossierListApi(Api):

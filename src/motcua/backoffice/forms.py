@@ -46,15 +46,7 @@ class ApplicantForm(forms.Form):
     )
 
     def applicant(self) -> ApplicantData:
-        data = self.cleaned_data
-        return ApplicantData(
-            kind=data["applicant_kind"],
-            name=data["applicant_name"],
-            id_number=data["applicant_id_number"],
-            address=data["applicant_address"],
-            phone=data["applicant_phone"],
-            email=data["applicant_email"],
-        )
+        return ApplicantData.from_fields(self.cleaned_data)
 
 
 def received_components(

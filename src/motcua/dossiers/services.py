@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -58,6 +58,18 @@ class ApplicantData:
     address: str = ""
     phone: str = ""
     email: str = ""
+
+    @classmethod
+    def from_fields(cls, data: Mapping[str, str]) -> ApplicantData:
+        """From the `applicant_*` names used by the models, forms and API serializers."""
+        return cls(
+            kind=data["applicant_kind"],
+            name=data["applicant_name"],
+            id_number=data["applicant_id_number"],
+            address=data.get("applicant_address", ""),
+            phone=data.get("applicant_phone", ""),
+            email=data.get("applicant_email", ""),
+        )
 
     def as_fields(self) -> dict[str, str]:
         return {
