@@ -603,6 +603,18 @@ def _notice_create(
 # Public lookup
 
 
+PUBLIC_LOOKUP_FIELDS = (
+    "code",
+    "lookup_secret",
+    "state",
+    "received_at",
+    "due_at",
+    "result_channel",
+    "procedure_version__name",
+    "competent_unit__name",
+)
+
+
 def _failure_limits(*, code: str, client: str) -> dict[str, int]:
     """Failure counters and their limits: per client address, and per dossier code.
 
@@ -639,11 +651,14 @@ def dossier_lookup_check(*, code: str, secret: str, client: str) -> Dossier:
             % {"minutes": window // 60},
             extra={"retry_after": window},
         )
-    dossier = (
+    # The hot path of the public lookup: only what a receipt holder sees, no ordering.
+    found = (
         Dossier.objects.filter(code=code.strip())
-        .select_related("procedure_version__procedure", "receiving_unit", "competent_unit")
-        .first()
+        .select_related("procedure_version", "competent_unit")
+        .only(*PUBLIC_LOOKUP_FIELDS)
+        .order_by()[:1]
     )
+    dossier = found[0] if found else None
     if dossier is None or not constant_time_compare(
         dossier.lookup_secret, normalise_secret(secret)
     ):

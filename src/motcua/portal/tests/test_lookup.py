@@ -99,3 +99,20 @@ class TestCatalogue:
 def test_it_writes_fees_the_vietnamese_way(client, demo):
     page = client.get(reverse("portal:procedure", args=["1.001612"])).content.decode()
     assert "100.000 đ" in page
+
+
+@pytest.mark.django_db
+def test_it_looks_a_dossier_up_in_two_queries(client, dossier, django_assert_num_queries):
+    # The hot path of the public lookup: the dossier (with what the page shows) and its milestones.
+    with django_assert_num_queries(2):
+        response = client.post(
+            reverse("portal:lookup"), {"code": dossier.code, "secret": dossier.lookup_secret}
+        )
+    assert response.status_code == 200
+    with django_assert_num_queries(2):
+        response = client.post(
+            "/api/v1/lookup/",
+            {"code": dossier.code, "secret": dossier.lookup_secret},
+            content_type="application/json",
+        )
+    assert response.status_code == 200
