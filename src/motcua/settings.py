@@ -87,7 +87,9 @@ TEMPLATES = [
 
 DATABASES = {
     "default": database_from_url(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'motcua.sqlite3'}"), base_dir=BASE_DIR
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'motcua.sqlite3'}"),
+        base_dir=BASE_DIR,
+        server_side_binding=env_bool("MOTCUA_DB_SERVER_SIDE_BINDING", True),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -29,7 +29,7 @@ from motcua.api.serializers import (
     problems,
 )
 from motcua.catalog.models import ProcedureVersion
-from motcua.catalog.selectors import procedure_current_version, procedure_get, version_get
+from motcua.catalog.selectors import version_in_force
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.dossiers.models import (
     ApplicantKind,
@@ -61,18 +61,16 @@ class ProcedureField(serializers.Field):
     def to_internal_value(self, data: Any) -> ProcedureVersion:
         code = serializers.CharField(max_length=40).run_validation(data)
         try:
-            procedure = procedure_get(national_code=code)
-            version = procedure_current_version(procedure=procedure)
+            version = version_in_force(national_code=code)
         except NotFound as error:
             raise serializers.ValidationError(
                 str(error.message), code="unknown_procedure"
             ) from error
-        if not procedure.is_active:
+        if not version.procedure.is_active:
             raise serializers.ValidationError(
                 self.error_messages["inactive"] % {"code": code}, code="inactive_procedure"
             )
-        # Components are read several times while the dossier is checked: load them once.
-        return version_get(pk=version.pk)
+        return version
 
     def to_representation(self, value: ProcedureVersion) -> str:
         return value.procedure.national_code

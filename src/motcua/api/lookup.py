@@ -55,8 +55,9 @@ class DossierLookupApi(PublicApi):
             "Public: the dossier code and lookup secret printed on the receipt. Answers only "
             "what a receipt holder may see, never the applicant's identity or contact. A wrong "
             "code and a wrong secret both answer 404; after "
-            "MOTCUA_LOOKUP_MAX_FAILURES (5) wrong tries for a code or from an address, every "
-            "try answers 429 for MOTCUA_LOOKUP_WINDOW_SECONDS (900), even with the right secret."
+            "MOTCUA_LOOKUP_MAX_FAILURES (5) wrong tries from an address, or "
+            "MOTCUA_LOOKUP_MAX_FAILURES_PER_CODE (50) for a code from any address, every try "
+            "answers 429 for MOTCUA_LOOKUP_WINDOW_SECONDS (900), even with the right secret."
         ),
         request=InputSerializer,
         parameters=[
@@ -78,5 +79,27 @@ class DossierLookupApi(PublicApi):
             secret=body.validated_data["secret"],
             client=request.META.get("REMOTE_ADDR", "unknown"),
         )
-        context = {"milestones": dossier_milestones(dossier=dossier)}
-        return Response(self.OutputSerializer(dossier, context=context).data)
+        return Response(lookup_answer(dossier, dossier_milestones(dossier=dossier)))
+
+
+_instant = serializers.DateTimeField()
+
+
+def lookup_answer(dossier: Any, milestones: list[Any]) -> dict[str, Any]:
+    """DossierLookupApi.OutputSerializer's shape, built directly: this is the hottest public
+    path, and a serializer instance costs more than the two queries behind it."""
+    return {
+        "code": dossier.code,
+        "procedure_name": dossier.procedure_version.name,
+        "competent_unit_name": dossier.competent_unit.name,
+        "state": dossier.state,
+        "state_label": dossier.get_state_display(),
+        "national_status": dossier.national_status,
+        "received_at": _instant.to_representation(dossier.received_at),
+        "due_at": _instant.to_representation(dossier.due_at) if dossier.due_at else None,
+        "result_channel": dossier.result_channel,
+        "result_channel_label": dossier.get_result_channel_display(),
+        "milestones": [
+            {"at": _instant.to_representation(m.at), "label": m.label} for m in milestones
+        ],
+    }

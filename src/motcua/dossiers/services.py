@@ -186,7 +186,10 @@ def _check_received_at(received_at: datetime, now: datetime) -> None:
 def _check_version_in_force(version: ProcedureVersion) -> None:
     # A dossier pins the version it is received under; only the version in force receives.
     procedure = version.procedure
-    if not procedure.is_active or procedure.current_version != version:
+    superseded = ProcedureVersion.objects.filter(
+        procedure_id=version.procedure_id, number__gt=version.number
+    ).exists()
+    if not procedure.is_active or superseded:
         raise ValidationFailed(
             _("Thủ tục %(code)s (phiên bản %(n)s) không còn được tiếp nhận.")
             % {"code": procedure.national_code, "n": version.number},
@@ -300,14 +303,28 @@ def dossier_receive(
     With an idempotency key, a retry of the same request returns the dossier created the first
     time (replayed=True) and a different request under the same key is refused.
     """
-    _require_reception_officer(actor=actor, unit=version.receiving_unit)
+    role = _require_reception_officer(actor=actor, unit=version.receiving_unit)
     if idempotency_key:
         existing = _idempotent_replay(actor=actor, key=idempotency_key, fingerprint=fingerprint)
         if existing is not None:
             return existing, True
+    # Everything that only reads happens before the write transaction, so the locks it takes
+    # (SQLite's database lock, the code counter row, the event chain head) are held briefly.
+    now = timezone.now()
+    received_at = received_at or now
+    _check_received_at(received_at, now)
+    applicant = applicant_clean(applicant)
+    if result_channel not in ResultChannel.values:
+        raise ValidationFailed(
+            _("Hình thức nhận kết quả không hợp lệ."), extra={"field": "result_channel"}
+        )
+    _check_version_in_force(version)
+    _validate_components(version=version, received=components)
+    due_at = dossier_due_at(version=version, unit=version.competent_unit, received_at=received_at)
     try:
-        dossier = _dossier_receive(
+        dossier = _dossier_create(
             actor=actor,
+            role=role,
             version=version,
             applicant=applicant,
             components=components,
@@ -315,6 +332,7 @@ def dossier_receive(
             channel=channel,
             note=note,
             received_at=received_at,
+            due_at=due_at,
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
         )
@@ -341,33 +359,22 @@ def _idempotent_replay(*, actor: Any, key: str, fingerprint: str) -> Dossier | N
 
 
 @transaction.atomic
-def _dossier_receive(
+def _dossier_create(
     *,
     actor: Any,
+    role: str,
     version: ProcedureVersion,
     applicant: ApplicantData,
     components: Sequence[ReceivedComponent],
     result_channel: str,
     channel: str,
     note: str,
-    received_at: datetime | None,
+    received_at: datetime,
+    due_at: datetime,
     idempotency_key: str,
     fingerprint: str,
 ) -> Dossier:
     unit = version.receiving_unit
-    role = _require_reception_officer(actor=actor, unit=unit)
-    now = timezone.now()
-    received_at = received_at or now
-    _check_received_at(received_at, now)
-    applicant = applicant_clean(applicant)
-    if result_channel not in ResultChannel.values:
-        raise ValidationFailed(
-            _("Hình thức nhận kết quả không hợp lệ."), extra={"field": "result_channel"}
-        )
-    _check_version_in_force(version)
-    _validate_components(version=version, received=components)
-
-    due_at = dossier_due_at(version=version, unit=version.competent_unit, received_at=received_at)
     code = _take_code(unit=unit, received_at=received_at)
     on_the_spot = version.is_on_the_spot
     dossier = Dossier.objects.create(
@@ -393,6 +400,7 @@ def _dossier_receive(
         IdempotencyRecord.objects.create(
             key=idempotency_key, user=actor, fingerprint=fingerprint, dossier=dossier
         )
+    _tell_applicant_received(dossier=dossier)
     event_append(
         actor=actor,
         actor_role=role,
@@ -416,7 +424,6 @@ def _dossier_receive(
             target_id=code,
             data={"on_the_spot": True},
         )
-    _tell_applicant_received(dossier=dossier)
     return dossier
 
 

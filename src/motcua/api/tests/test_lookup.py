@@ -141,3 +141,13 @@ def test_it_asks_for_both_code_and_secret(personas):
     assert response.json()["errors"] == [
         {"field": "secret", "message": "Trường này là bắt buộc.", "code": "required"}
     ]
+
+
+def test_it_answers_exactly_the_documented_fields(personas, receipt):
+    from motcua.api.lookup import DossierLookupApi
+
+    response = look_up(personas.anonymous, receipt["code"], receipt["lookup_secret"])
+
+    documented = set(DossierLookupApi.OutputSerializer().fields)
+    assert set(response.json()) == documented
+    assert set(response.json()["milestones"][0]) == {"at", "label"}

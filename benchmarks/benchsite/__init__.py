@@ -1,0 +1,1 @@
+"""A benchmark site: the product's URLs unchanged, plus two minimal endpoints as the ceiling."""
