@@ -54,23 +54,15 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 200
 class ProcedureField(serializers.Field):
     """A procedure's national code in, its version in force out (and the code when rendered)."""
 
-    default_error_messages = {
-        "inactive": _("Thủ tục «%(code)s» không còn được áp dụng."),
-    }
-
     def to_internal_value(self, data: Any) -> ProcedureVersion:
         code = serializers.CharField(max_length=40).run_validation(data)
         try:
-            version = version_in_force(national_code=code)
+            return version_in_force(national_code=code)
         except NotFound as error:
+            unknown = error.code == NotFound.code
             raise serializers.ValidationError(
-                str(error.message), code="unknown_procedure"
+                str(error.message), code="unknown_procedure" if unknown else error.code
             ) from error
-        if not version.procedure.is_active:
-            raise serializers.ValidationError(
-                self.error_messages["inactive"] % {"code": code}, code="inactive_procedure"
-            )
-        return version
 
     def to_representation(self, value: ProcedureVersion) -> str:
         return value.procedure.national_code

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from motcua.audit.models import ChainHead, Event
@@ -49,10 +49,10 @@ def event_append(
     """Append one event to the hash chain; must run inside the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("event_append must run inside the transaction of the change it records")
-    head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
+    seq, prev_hash = _advance_head()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     event = Event(
-        seq=head.seq + 1,
+        seq=seq,
         occurred_at=timezone.now(),
         actor=actor if authenticated else None,
         actor_label=actor.display_name() if authenticated else "",
@@ -63,18 +63,37 @@ def event_append(
         reason=reason,
         # Round-trip through JSON so the stored value hashes exactly as it will be read back.
         data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
-        prev_hash=head.hash,
+        prev_hash=prev_hash,
     )
     event.hash = _event_digest(
-        prev_hash=head.hash,
+        prev_hash=prev_hash,
         seq=event.seq,
         occurred_at=event.occurred_at,
         fields=_hashed_fields(event),
     )
     event.save(force_insert=True)
-    head.seq, head.hash = event.seq, event.hash
-    head.save(update_fields=["seq", "hash"])
+    ChainHead.objects.filter(id=1).update(hash=event.hash)
     return event
+
+
+def _advance_head() -> tuple[int, str]:
+    """Take the next sequence number and the previous hash, locking the head row until commit.
+
+    One UPDATE … RETURNING, so concurrent writers queue on the row and the chain stays linear.
+    """
+    table = ChainHead._meta.db_table
+    advance = f"UPDATE {table} SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash"
+    with connection.cursor() as cursor:
+        cursor.execute(advance)
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(
+                f"INSERT INTO {table} (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT DO NOTHING",
+                [GENESIS_HASH],
+            )
+            cursor.execute(advance)
+            row = cursor.fetchone()
+    return int(row[0]), str(row[1])
 
 
 @dataclass(frozen=True)

@@ -104,21 +104,35 @@ def version_get(*, pk: int) -> ProcedureVersion:
     return version
 
 
-def version_in_force(*, national_code: str) -> ProcedureVersion:
-    """The version new dossiers of a procedure are received under, with its components loaded.
+# Published versions never change (their rows refuse updates), so each process keeps the ones it
+# has read, by primary key and content hash: the intake's hot path then reads one narrow row per
+# request. Primary keys are never reused once committed (PostgreSQL sequences, SQLite
+# AUTOINCREMENT); tests, which roll back, clear it (conftest).
+published_versions: dict[tuple[int, str], ProcedureVersion] = {}
 
-    One query for the version and its units, one for the components: the intake's hot path.
-    """
-    version = (
-        ProcedureVersion.objects.select_related("procedure", "competent_unit", "receiving_unit")
-        .prefetch_related("components")
-        .filter(procedure__national_code=national_code)
+
+def version_in_force(*, national_code: str) -> ProcedureVersion:
+    """The version new dossiers of an active procedure are received under, with its components."""
+    row = (
+        ProcedureVersion.objects.filter(procedure__national_code=national_code)
         .order_by("-number")
+        .values_list("pk", "content_hash", "procedure__is_active")
         .first()
     )
-    if version is None:
+    if row is None:
         raise NotFound(
             _("Không tìm thấy thủ tục có mã «%(c)s».") % {"c": national_code},
             extra={"national_code": national_code},
         )
+    pk, content_hash, is_active = row
+    if not is_active:
+        raise NotFound(
+            _("Thủ tục «%(c)s» không còn được áp dụng.") % {"c": national_code},
+            code="inactive_procedure",
+            extra={"national_code": national_code},
+        )
+    version = published_versions.get((pk, content_hash))
+    if version is None:
+        version = version_get(pk=pk)
+        published_versions[(pk, content_hash)] = version
     return version

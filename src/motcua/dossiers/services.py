@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -184,15 +184,18 @@ def _check_received_at(received_at: datetime, now: datetime) -> None:
 
 
 def _check_version_in_force(version: ProcedureVersion) -> None:
-    # A dossier pins the version it is received under; only the version in force receives.
-    procedure = version.procedure
-    superseded = ProcedureVersion.objects.filter(
-        procedure_id=version.procedure_id, number__gt=version.number
-    ).exists()
-    if not procedure.is_active or superseded:
+    # A dossier pins the version it is received under; only the version in force of an active
+    # procedure receives. Read fresh: the version object may come from a per-process cache.
+    latest = (
+        ProcedureVersion.objects.filter(procedure_id=version.procedure_id)
+        .order_by("-number")
+        .values_list("pk", "procedure__is_active")
+        .first()
+    )
+    if latest != (version.pk, True):
         raise ValidationFailed(
             _("Thủ tục %(code)s (phiên bản %(n)s) không còn được tiếp nhận.")
-            % {"code": procedure.national_code, "n": version.number},
+            % {"code": version.procedure.national_code, "n": version.number},
             code="procedure_not_in_force",
             extra={"field": "procedure"},
         )
@@ -245,16 +248,30 @@ def _validate_components(
 
 
 def _take_number(*, unit: Unit, series: str, at: datetime) -> tuple[date, int]:
-    """Next number of a series for the unit and day. The counter row stays locked until the
-    caller commits, so numbers are unique and, as a rollback also rolls back the counter,
-    gap-free."""
+    """Next number of a series for the unit and day.
+
+    The UPDATE locks the counter row until the caller commits, so numbers are unique and, as a
+    rollback also rolls the counter back, gap-free. One statement (two on the day's first).
+    """
     day = timezone.localtime(at).date()
-    counter, _created = DossierCodeCounter.objects.select_for_update().get_or_create(
-        unit=unit, series=series, day=day
+    table = DossierCodeCounter._meta.db_table
+    increment = (
+        f"UPDATE {table} SET last = last + 1 "
+        "WHERE unit_id = %s AND series = %s AND day = %s RETURNING last"
     )
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return day, counter.last
+    params: tuple[int, str, date] = (unit.pk, series, day)
+    with connection.cursor() as cursor:
+        cursor.execute(increment, params)
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(
+                f"INSERT INTO {table} (unit_id, series, day, last) "
+                "VALUES (%s, %s, %s, 0) ON CONFLICT DO NOTHING",
+                params,
+            )
+            cursor.execute(increment, params)
+            row = cursor.fetchone()
+    return day, int(row[0])
 
 
 def _take_code(*, unit: Unit, received_at: datetime) -> str:
@@ -347,7 +364,12 @@ def dossier_receive(
 
 
 def _idempotent_replay(*, actor: Any, key: str, fingerprint: str) -> Dossier | None:
-    record = IdempotencyRecord.objects.select_related("dossier").filter(user=actor, key=key).first()
+    # Asked before every keyed intake, so it reads two columns; the dossier only on a replay.
+    record = (
+        IdempotencyRecord.objects.filter(user=actor, key=key)
+        .only("fingerprint", "dossier_id")
+        .first()
+    )
     if record is None:
         return None
     if record.fingerprint != fingerprint:
@@ -355,7 +377,7 @@ def _idempotent_replay(*, actor: Any, key: str, fingerprint: str) -> Dossier | N
             _("Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác."),
             code="idempotency_key_reused",
         )
-    return record.dossier
+    return Dossier.objects.select_related("procedure_version__procedure").get(pk=record.dossier_id)
 
 
 @transaction.atomic

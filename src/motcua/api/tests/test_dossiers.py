@@ -120,3 +120,21 @@ def test_it_asks_the_anonymous_caller_to_authenticate(personas, received):
 
         assert response.status_code == 401
         assert response.json()["code"] == "not_authenticated"
+
+
+def test_it_refuses_intake_for_a_procedure_no_longer_applied(personas):
+    from motcua.catalog.models import Procedure
+
+    Procedure.objects.filter(national_code="1.013978").update(is_active=False)
+    response = personas.system.post(
+        "/api/v1/dossiers/",
+        {
+            "procedure": "1.013978",
+            "applicant": {"name": "Nguyễn Văn An", "id_number": "046085000123"},
+            "components": [],
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="inactive-1",
+    )
+    assert response.status_code == 400
+    assert "inactive_procedure" in response.content.decode()

@@ -338,3 +338,41 @@ def test_it_keeps_codes_unique_and_gap_free_under_concurrent_intake(demo):
     sequences = sorted(int(code[-4:]) for code in Dossier.objects.values_list("code", flat=True))
     assert sequences == list(range(1, 17))
     assert event_chain_verify().ok
+
+
+@pytest.mark.django_db
+class TestVersionInForce:
+    def test_it_receives_only_under_the_version_in_force(self, demo):
+        import yaml
+
+        from motcua.catalog.services import procedure_version_publish
+        from motcua.demo.management.commands.load_demo import CATALOG_FILE
+
+        old = version_of(LAND_FIRST_REGISTRATION)
+        records = yaml.safe_load(CATALOG_FILE.read_text())["procedures"]
+        record = next(r for r in records if r["national_code"] == LAND_FIRST_REGISTRATION)
+        record["statutory_amount"] = 15
+        procedure_version_publish(actor=None, record=record)
+        with pytest.raises(ValidationFailed) as refused:
+            dossier_receive(
+                actor=demo.reception_officer,
+                version=old,
+                applicant=CITIZEN,
+                components=all_components(old),
+            )
+        assert refused.value.code == "procedure_not_in_force"
+        dossier = receive(demo.reception_officer, LAND_FIRST_REGISTRATION)
+        assert dossier.procedure_version.number == 2
+
+    def test_it_refuses_a_procedure_no_longer_applied(self, demo):
+        version = version_of(LAND_FIRST_REGISTRATION)
+        version.procedure.__class__.objects.filter(pk=version.procedure_id).update(is_active=False)
+        with pytest.raises(ValidationFailed) as refused:
+            dossier_receive(
+                actor=demo.reception_officer,
+                version=version,
+                applicant=CITIZEN,
+                components=all_components(version),
+            )
+        assert refused.value.code == "procedure_not_in_force"
+        assert Dossier.objects.count() == 0
