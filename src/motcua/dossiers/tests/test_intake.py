@@ -343,13 +343,16 @@ def test_it_keeps_codes_unique_and_gap_free_under_concurrent_intake(demo):
 @pytest.mark.django_db
 class TestVersionInForce:
     def test_it_receives_only_under_the_version_in_force(self, demo):
+        from pathlib import Path
+
         import yaml
 
+        import motcua.catalog
         from motcua.catalog.services import procedure_version_publish
-        from motcua.demo.management.commands.load_demo import CATALOG_FILE
 
         old = version_of(LAND_FIRST_REGISTRATION)
-        records = yaml.safe_load(CATALOG_FILE.read_text())["procedures"]
+        catalog_file = Path(motcua.catalog.__file__).parent / "data" / "hue_catalog.yaml"
+        records = yaml.safe_load(catalog_file.read_text())["procedures"]
         record = next(r for r in records if r["national_code"] == LAND_FIRST_REGISTRATION)
         record["statutory_amount"] = 15
         procedure_version_publish(actor=None, record=record)
