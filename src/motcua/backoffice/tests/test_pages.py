@@ -5,10 +5,12 @@ from io import BytesIO
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, reverse
 from pypdf import PdfReader
 
 from motcua.backoffice import urls as backoffice_urls
+from motcua.documents.models import Document
 from motcua.dossiers.models import Dossier, ReceptionNotice
 from motcua.dossiers.tests.helpers import receive, version_of
 
@@ -149,6 +151,20 @@ class TestIntakePages:
         assert response.status_code == 400
         assert "12 chữ số" in response.content.decode()
         assert Dossier.objects.count() == 0
+
+    def test_it_refuses_a_scan_that_is_not_a_pdf_or_image_and_saves_nothing(self, client, demo):
+        version = version_of(LAND_FIRST_REGISTRATION)
+        first = version.components.first()
+        client.force_login(demo.reception_officer)
+        fake = SimpleUploadedFile("don.pdf", b"MZ\x90\x00 an executable", "application/pdf")
+        response = client.post(
+            reverse("backoffice:intake", args=[version.pk]),
+            {**applicant_post(version), f"f_{first.pk}": fake},
+        )
+        assert response.status_code == 400
+        assert "không phải PDF, JPEG hoặc PNG" in response.content.decode()
+        assert Dossier.objects.count() == 0
+        assert Document.objects.count() == 0
 
     def test_it_issues_a_guidance_notice_listing_every_unticked_component(self, client, demo):
         version = version_of(LAND_FIRST_REGISTRATION)
