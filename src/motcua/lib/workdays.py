@@ -275,6 +275,8 @@ def parse_office_hours(text: str) -> tuple[tuple[time, time], ...]:
 
 
 def _local(calendar: WorkCalendar, value: datetime, name: str) -> datetime:
+    if value.tzinfo is calendar.tz:
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got {value!r}")
     return value.astimezone(calendar.tz)
@@ -322,7 +324,12 @@ def _office_us(calendar: WorkCalendar, local: datetime) -> int:
     if not index.is_working(ordinal):
         return before
     now = _time_us(local)
-    elapsed = sum(max(0, min(now, end) - start) for start, end in calendar._sessions_us)
+    # A plain loop: this runs for every pause bound of every deadline computed.
+    elapsed = 0
+    for start, end in calendar._sessions_us:
+        if now <= start:
+            break
+        elapsed += (now if now < end else end) - start
     return before + elapsed
 
 
@@ -463,14 +470,40 @@ def _merged_pauses(
     return merged
 
 
-def _clock_start(
+def _clock_start_us(
     calendar: WorkCalendar, local: datetime, unit: DurationUnit, rules: DeadlineRules
-) -> datetime:
+) -> int:
+    """Office time at which the clock starts running: reception, or the opening of day one."""
     if unit is not DurationUnit.WORKING_DAYS or _counts_reception_day(calendar, local, rules):
-        return local
-    index = calendar._index
-    day_one = index.nth(index.count_before(local.toordinal() + 1))
-    return _at(calendar, day_one, calendar._sessions_us[0][0])
+        return _office_us(calendar, local)
+    # Day one is the first working day after the reception date; its opening is the office
+    # time of every working day before it.
+    return calendar._index.count_before(local.toordinal() + 1) * calendar._day_us
+
+
+def _paused_office_us(calendar: WorkCalendar, pauses: Sequence[Pause], clock_start: int) -> int:
+    """Office time covered by the pauses after the clock started, overlaps counted once.
+
+    Office time never decreases with the instant, so merging the pauses as office-time intervals
+    gives the same total as merging them as instants, without building datetimes.
+    """
+    spans: list[tuple[int, int]] = []
+    for pause in pauses:
+        if pause.end is None:
+            raise ValueError("an open pause has no end: close it at the current time first")
+        start = _local(calendar, pause.start, "pause start")
+        end = _local(calendar, pause.end, "pause end")
+        if end < start:
+            raise ValueError(f"pause ends before it starts: {pause}")
+        spans.append((max(_office_us(calendar, start), clock_start), _office_us(calendar, end)))
+    spans.sort()
+    total, covered_to = 0, clock_start
+    for span_start, span_end in spans:
+        counted_from = max(span_start, covered_to)
+        if span_end > counted_from:
+            total += span_end - counted_from
+            covered_to = span_end
+    return total
 
 
 def _paused_days(spans: list[tuple[datetime, datetime]]) -> int:
@@ -498,8 +531,7 @@ def due_instant(
     due = _WORKING_TIME_RULES[unit](calendar, local, amount, rules)
     if not pauses:
         return due
-    spans = _merged_pauses(calendar, pauses, _clock_start(calendar, local, unit, rules))
-    paused = sum(_office_us(calendar, end) - _office_us(calendar, start) for start, end in spans)
+    paused = _paused_office_us(calendar, pauses, _clock_start_us(calendar, local, unit, rules))
     if not paused:
         return due
     return _instant_at(calendar, _office_us(calendar, due) + paused, at_end=True)
