@@ -97,6 +97,9 @@ class Dossier(Applicant):
     resolved_at = models.DateTimeField(_("thời điểm giải quyết xong"), null=True, blank=True)
     returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
     note = models.TextField(_("ghi chú"), blank=True)
+    # The public timeline ([{"kind": ..., "at": ISO 8601}, ...]): a read model of the public
+    # events of the log, written in the same transaction, so the public lookup is one query.
+    milestones = models.JSONField(default=list, editable=False)
     # Folded code + applicant name for diacritics-insensitive search.
     search_text = models.CharField(max_length=400, db_index=True)
 

@@ -10,7 +10,6 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from motcua.agencies.selectors import memberships_of, unit_subtree_filter
-from motcua.audit.selectors import events_for
 from motcua.core.errors import NotFound
 from motcua.dossiers.models import Dossier, ReceptionNotice
 from motcua.lib.text import search_terms
@@ -76,19 +75,13 @@ def dossier_get(*, viewer: Any, code: str) -> Dossier:
 
 
 def dossier_milestones(*, dossier: Dossier) -> list[Milestone]:
-    """The public timeline: milestones only, without who did what."""
-    events = (
-        events_for(target_type="dossier", target_id=dossier.code)
-        .filter(kind__in=list(PUBLIC_MILESTONES))
-        .only("occurred_at", "kind")
-    )
-    # The receipt's reception time is the milestone's time, even if the event was written later.
+    """The public timeline: milestones only, without who did what (read from the dossier row)."""
     return [
         Milestone(
-            at=dossier.received_at if e.kind == "dossier.received" else e.occurred_at,
-            label=str(PUBLIC_MILESTONES[e.kind]),
+            at=datetime.fromisoformat(entry["at"]), label=str(PUBLIC_MILESTONES[entry["kind"]])
         )
-        for e in events
+        for entry in dossier.milestones
+        if entry["kind"] in PUBLIC_MILESTONES
     ]
 
 

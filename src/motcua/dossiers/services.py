@@ -363,6 +363,11 @@ def dossier_receive(
     return dossier, False
 
 
+def milestone(kind: str, at: datetime) -> dict[str, str]:
+    """An entry of Dossier.milestones; every service that logs a public event adds one."""
+    return {"kind": kind, "at": at.isoformat()}
+
+
 def _idempotent_replay(*, actor: Any, key: str, fingerprint: str) -> Dossier | None:
     # Asked before every keyed intake, so it reads two columns; the dossier only on a replay.
     record = (
@@ -413,6 +418,8 @@ def _dossier_create(
         original_due_at=due_at,
         due_at=due_at,
         resolved_at=received_at if on_the_spot else None,
+        milestones=[milestone("dossier.received", received_at)]
+        + ([milestone("dossier.resolved", received_at)] if on_the_spot else []),
         note=note.strip(),
         search_text=fold(f"{code} {applicant.name}"),
         **applicant.as_fields(),
@@ -639,6 +646,7 @@ PUBLIC_LOOKUP_FIELDS = (
     "received_at",
     "due_at",
     "result_channel",
+    "milestones",
     "procedure_version__name",
     "competent_unit__name",
 )

@@ -379,3 +379,23 @@ class TestVersionInForce:
             )
         assert refused.value.code == "procedure_not_in_force"
         assert Dossier.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_public_timeline_in_step_with_the_event_log(demo):
+    from motcua.dossiers.selectors import PUBLIC_MILESTONES
+
+    dossiers = [
+        receive(demo.reception_officer, LAND_FIRST_REGISTRATION),
+        receive(demo.ward_officer, CERTIFIED_COPY),
+    ]
+    for dossier in dossiers:
+        logged = list(
+            Event.objects.filter(
+                target_type="dossier", target_id=dossier.code, kind__in=list(PUBLIC_MILESTONES)
+            )
+            .order_by("seq")
+            .values_list("kind", flat=True)
+        )
+        assert [entry["kind"] for entry in dossier.milestones] == logged
+    assert [m["kind"] for m in dossiers[1].milestones] == ["dossier.received", "dossier.resolved"]
