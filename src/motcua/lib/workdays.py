@@ -445,10 +445,11 @@ _WORKING_TIME_RULES: dict[DurationUnit, _Rule] = {
 # Pauses.
 
 
-def _merged_pauses(
-    calendar: WorkCalendar, pauses: Sequence[Pause], clock_start: datetime
+def _pause_bounds(
+    calendar: WorkCalendar, pauses: Sequence[Pause]
 ) -> list[tuple[datetime, datetime]]:
-    spans = []
+    """Each pause's (start, end) in the calendar's zone, checked."""
+    bounds = []
     for pause in pauses:
         if pause.end is None:
             raise ValueError("an open pause has no end: close it at the current time first")
@@ -456,14 +457,18 @@ def _merged_pauses(
         end = _local(calendar, pause.end, "pause end")
         if end < start:
             raise ValueError(f"pause ends before it starts: {pause}")
-        # The clock is not running before it starts, so there is nothing to pause there.
-        start = max(start, clock_start)
-        if end > start:
-            spans.append((start, end))
-    spans.sort()
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
+        bounds.append((start, end))
+    return bounds
+
+
+def _merged[T: (int, datetime)](spans: list[tuple[T, T]], floor: T) -> list[tuple[T, T]]:
+    """The spans clipped at `floor` (the clock does not run before it starts, so there is
+    nothing to pause there), empty ones dropped, overlapping ones merged."""
+    merged: list[tuple[T, T]] = []
+    for start, end in sorted((max(start, floor), end) for start, end in spans):
+        if not end > start:
+            continue
+        if merged and not merged[-1][1] < start:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
@@ -487,23 +492,11 @@ def _paused_office_us(calendar: WorkCalendar, pauses: Sequence[Pause], clock_sta
     Office time never decreases with the instant, so merging the pauses as office-time intervals
     gives the same total as merging them as instants, without building datetimes.
     """
-    spans: list[tuple[int, int]] = []
-    for pause in pauses:
-        if pause.end is None:
-            raise ValueError("an open pause has no end: close it at the current time first")
-        start = _local(calendar, pause.start, "pause start")
-        end = _local(calendar, pause.end, "pause end")
-        if end < start:
-            raise ValueError(f"pause ends before it starts: {pause}")
-        spans.append((max(_office_us(calendar, start), clock_start), _office_us(calendar, end)))
-    spans.sort()
-    total, covered_to = 0, clock_start
-    for span_start, span_end in spans:
-        counted_from = max(span_start, covered_to)
-        if span_end > counted_from:
-            total += span_end - counted_from
-            covered_to = span_end
-    return total
+    spans = [
+        (_office_us(calendar, start), _office_us(calendar, end))
+        for start, end in _pause_bounds(calendar, pauses)
+    ]
+    return sum(end - start for start, end in _merged(spans, clock_start))
 
 
 def _paused_days(spans: list[tuple[datetime, datetime]]) -> int:
@@ -526,7 +519,7 @@ def due_instant(
     if unit is DurationUnit.CALENDAR_DAYS:
         days = _whole(amount)
         if pauses:
-            days += _paused_days(_merged_pauses(calendar, pauses, local))
+            days += _paused_days(_merged(_pause_bounds(calendar, pauses), local))
         return _due_calendar_days(calendar, local, days)
     due = _WORKING_TIME_RULES[unit](calendar, local, amount, rules)
     if not pauses:
