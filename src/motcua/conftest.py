@@ -32,6 +32,20 @@ class Demo:
         return self.person("chuyenvien")
 
     @property
+    def land_head(self) -> Any:
+        """Head of the land office's registration department: assigns, approves supplements."""
+        return self.person("truongphong")
+
+    @property
+    def land_director(self) -> Any:
+        """The land office's director: signs results and apologies."""
+        return self.person("lanhdao")
+
+    @property
+    def police_officer(self) -> Any:
+        return self.person("congan")
+
+    @property
     def tax_officer(self) -> Any:
         return self.person("canbothue")
 

@@ -46,6 +46,17 @@ class FeeKind(models.TextChoices):
     TAX = "tax", _("Thuế")
 
 
+class StepKind(models.TextChoices):
+    """What a step of the internal workflow is for; the services allow actions by kind."""
+
+    RECEPTION = "reception", _("Tiếp nhận, chuyển hồ sơ")
+    HANDLING = "handling", _("Thụ lý, xử lý")
+    CONSULTATION = "consultation", _("Lấy ý kiến cơ quan phối hợp")
+    FINANCIAL = "financial", _("Xác định nghĩa vụ tài chính")
+    SIGNING = "signing", _("Ký duyệt")
+    RETURN = "return", _("Trả kết quả")
+
+
 class FeeCollector(models.TextChoices):
     CENTER = "center", _("Bộ phận Một cửa thu")
     TAX_OFFICE = "tax_office", _("Cơ quan thuế thông báo, người nộp nộp vào ngân sách")
@@ -296,3 +307,40 @@ class FeeItem(ImmutableRowMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkflowStep(ImmutableRowMixin, models.Model):
+    """One step of a version's internal workflow (quy trình nội bộ).
+
+    Steps of the same `stage` run in parallel (e.g. consultations) and the next stage starts when
+    all of them are done. The budget is in the version's statutory unit; the stages' budgets
+    (the longest step of each stage) add up to at most the statutory time.
+    """
+
+    version = models.ForeignKey(
+        ProcedureVersion, on_delete=models.CASCADE, related_name="workflow_steps"
+    )
+    position = models.PositiveSmallIntegerField(_("thứ tự"))
+    stage = models.PositiveSmallIntegerField(_("giai đoạn"))
+    code = models.CharField(_("mã bước"), max_length=40)
+    name = models.CharField(_("tên bước"), max_length=300)
+    kind = models.CharField(_("loại bước"), max_length=20, choices=StepKind.choices)
+    unit = models.ForeignKey(
+        "agencies.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị")
+    )
+    role = models.CharField(_("vai trò thực hiện"), max_length=40)
+    budget = models.DecimalField(_("thời gian"), max_digits=7, decimal_places=2)
+
+    class Meta:
+        ordering = ["version_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="catalog_step_position"),
+            models.UniqueConstraint(fields=["version", "code"], name="catalog_step_code"),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="catalog_step_budget"),
+            models.CheckConstraint(condition=Q(kind__in=StepKind.values), name="catalog_step_kind"),
+        ]
+        verbose_name = _("bước quy trình")
+        verbose_name_plural = _("quy trình nội bộ")
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"

@@ -16,7 +16,7 @@ from typing import Any, Literal, NoReturn
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from motcua.agencies.models import Unit
+from motcua.agencies.models import Role, Unit
 from motcua.audit.services import event_append
 from motcua.catalog.models import (
     ComponentForm,
@@ -29,6 +29,8 @@ from motcua.catalog.models import (
     ProcedureVersion,
     Sector,
     StatutoryUnit,
+    StepKind,
+    WorkflowStep,
 )
 from motcua.core.errors import ValidationFailed
 from motcua.lib.text import fold
@@ -56,9 +58,12 @@ RECORD_KEYS = {
     "requirements",
     "components",
     "fees",
+    "workflow",
 }
 COMPONENT_KEYS = {"name", "form", "quantity", "mandatory", "note"}
 FEE_KEYS = {"kind", "name", "amount", "basis", "collected_by"}
+STEP_KEYS = {"code", "name", "kind", "unit", "role", "budget", "parallel"}
+STEP_CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 TEXT_KEYS = ("applicant_types", "steps", "method", "legal_basis", "requirements")
 FLAG_KEYS = ("is_on_the_spot", "financial_obligation", "pause_for_financial_obligation")
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
@@ -225,6 +230,114 @@ def _fees(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [_fee(item, index) for index, item in enumerate(raw, start=1)]
 
 
+def _step(raw: Any, index: int) -> dict[str, Any]:
+    field = f"workflow[{index}]"
+    item = _mapping(raw, field=field, allowed=STEP_KEYS)
+    code = _text(item, "code", field=f"{field}.code", required=True, max_length=40)
+    if not STEP_CODE_PATTERN.match(code):
+        _fail(
+            _("Mã bước «%(c)s» chỉ gồm chữ thường không dấu, chữ số và dấu gạch dưới.")
+            % {"c": code},
+            f"{field}.code",
+        )
+    kind = _choice(item, "kind", StepKind, field=f"{field}.kind")
+    at_desk = kind in (StepKind.RECEPTION, StepKind.RETURN)
+    default_role = Role.RECEPTION_OFFICER if at_desk else Role.HANDLING_OFFICER
+    budget = item.get("budget", 0)
+    if isinstance(budget, bool) or not isinstance(budget, int | float | str | Decimal):
+        _fail(_("Thời gian của bước «%(c)s» phải là số.") % {"c": code}, f"{field}.budget")
+    try:
+        amount = Decimal(str(budget)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        _fail(_("Thời gian của bước «%(c)s» phải là số.") % {"c": code}, f"{field}.budget")
+    if not Decimal(0) <= amount <= MAX_AMOUNT:
+        _fail(_("Thời gian của bước «%(c)s» không được âm.") % {"c": code}, f"{field}.budget")
+    unit = item.get("unit") or ""
+    return {
+        "code": code,
+        "name": _text(item, "name", field=f"{field}.name", required=True, max_length=300),
+        "kind": kind,
+        "unit": _code(item, "unit", field=f"{field}.unit") if unit else "",
+        "role": _choice(item, "role", Role, field=f"{field}.role", default=default_role),
+        "budget": str(amount),
+        "parallel": _flag(item, "parallel", field=f"{field}.parallel", default=False),
+    }
+
+
+def default_workflow(*, statutory_amount: str, on_the_spot: bool) -> list[dict[str, Any]]:
+    """Reception, one handling step at the competent unit with the whole time, return."""
+    desk = {"unit": "", "role": Role.RECEPTION_OFFICER, "budget": "0.00", "parallel": False}
+    handling = {
+        "code": "thu_ly",
+        "name": str(StepKind.HANDLING.label),
+        "kind": StepKind.HANDLING,
+        "unit": "",
+        "role": Role.HANDLING_OFFICER,
+        "budget": statutory_amount,
+        "parallel": False,
+    }
+    return [
+        {"code": "tiep_nhan", "name": str(StepKind.RECEPTION.label), "kind": "reception"} | desk,
+        *([] if on_the_spot else [handling]),
+        {"code": "tra_ket_qua", "name": str(StepKind.RETURN.label), "kind": "return"} | desk,
+    ]
+
+
+def _stages(steps: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    stages: list[list[dict[str, Any]]] = []
+    for step in steps:
+        if step["parallel"] and stages:
+            stages[-1].append(step)
+        else:
+            stages.append([step])
+    return stages
+
+
+def _workflow(data: dict[str, Any], canonical: dict[str, Any]) -> list[dict[str, Any]]:
+    """The internal workflow, checked: reception first, return last, budgets within the law."""
+    raw = data.get("workflow")
+    if raw is None:
+        return default_workflow(
+            statutory_amount=canonical["statutory_amount"],
+            on_the_spot=canonical["is_on_the_spot"],
+        )
+    if not isinstance(raw, list) or len(raw) < 2:
+        _fail(_("Quy trình (workflow) phải là danh sách có ít nhất hai bước."), "workflow")
+    steps = [_step(item, index) for index, item in enumerate(raw, start=1)]
+    kinds = [step["kind"] for step in steps]
+    if kinds[0] != StepKind.RECEPTION or kinds.count(StepKind.RECEPTION) != 1:
+        _fail(_("Bước đầu tiên (và chỉ bước đầu tiên) của quy trình là tiếp nhận."), "workflow")
+    if kinds[-1] != StepKind.RETURN or kinds.count(StepKind.RETURN) != 1:
+        _fail(_("Bước cuối cùng (và chỉ bước cuối cùng) của quy trình là trả kết quả."), "workflow")
+    if steps[0]["parallel"] or steps[-1]["parallel"] or (len(steps) > 2 and steps[-2]["parallel"]):
+        _fail(
+            _(
+                "Bước tiếp nhận, bước giải quyết cuối cùng và bước trả kết quả "
+                "không chạy song song."
+            ),
+            "workflow",
+        )
+    if StepKind.FINANCIAL in kinds and not canonical["financial_obligation"]:
+        _fail(
+            _("Quy trình có bước nghĩa vụ tài chính nhưng thủ tục không có nghĩa vụ tài chính."),
+            "workflow",
+        )
+    codes = [step["code"] for step in steps]
+    if len(set(codes)) != len(codes):
+        _fail(_("Mã bước trong quy trình bị lặp lại."), "workflow")
+    total = sum(max(Decimal(s["budget"]) for s in stage) for stage in _stages(steps))
+    if total > Decimal(canonical["statutory_amount"]):
+        _fail(
+            _(
+                "Tổng thời gian các bước (%(total)s) vượt thời hạn giải quyết theo quy định "
+                "(%(limit)s)."
+            )
+            % {"total": total, "limit": canonical["statutory_amount"]},
+            "workflow",
+        )
+    return steps
+
+
 def _sector(data: dict[str, Any]) -> dict[str, str]:
     sector = _mapping(data.get("sector"), field="sector", allowed={"code", "name"})
     return {
@@ -262,6 +375,7 @@ def record_canonical(record: Any) -> dict[str, Any]:
             _("Chỉ được tạm dừng tính thời hạn khi thủ tục có nghĩa vụ tài chính."),
             "pause_for_financial_obligation",
         )
+    canonical["workflow"] = _workflow(data, canonical)
     return canonical
 
 
@@ -271,17 +385,22 @@ def record_hash(canonical: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _units(canonical: dict[str, Any]) -> tuple[Unit, Unit]:
-    codes = {canonical["competent_unit"], canonical["receiving_unit"]}
-    found = {unit.code: unit for unit in Unit.objects.filter(code__in=codes)}
-    for field in ("competent_unit", "receiving_unit"):
-        if canonical[field] not in found:
+def _units(canonical: dict[str, Any]) -> dict[str, Unit]:
+    """Every unit the record names, by code; a code missing from the tree is an error."""
+    named = [(canonical[f], f) for f in ("competent_unit", "receiving_unit")] + [
+        (step["unit"], f"workflow[{i}].unit")
+        for i, step in enumerate(canonical["workflow"], start=1)
+        if step["unit"]
+    ]
+    found = {u.code: u for u in Unit.objects.filter(code__in={code for code, _f in named})}
+    for code, field in named:
+        if code not in found:
             _fail(
                 _("Mã đơn vị «%(c)s» (trường %(f)s) không có trong cơ cấu tổ chức.")
-                % {"c": canonical[field], "f": field},
+                % {"c": code, "f": field},
                 field,
             )
-    return found[canonical["competent_unit"]], found[canonical["receiving_unit"]]
+    return found
 
 
 def _sector_upsert(*, code: str, name: str) -> Sector:
@@ -311,7 +430,7 @@ def _version_create(
     number: int,
     canonical: dict[str, Any],
     digest: str,
-    units: tuple[Unit, Unit],
+    units: dict[str, Unit],
     actor: Any,
 ) -> ProcedureVersion:
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
@@ -319,8 +438,8 @@ def _version_create(
         procedure=procedure,
         number=number,
         name=canonical["name"],
-        competent_unit=units[0],
-        receiving_unit=units[1],
+        competent_unit=units[canonical["competent_unit"]],
+        receiving_unit=units[canonical["receiving_unit"]],
         statutory_amount=Decimal(canonical["statutory_amount"]),
         statutory_unit=canonical["statutory_unit"],
         result_type=canonical["result_type"],
@@ -346,7 +465,33 @@ def _version_create(
         FeeItem(version=version, position=position, **item)
         for position, item in enumerate(canonical["fees"], start=1)
     )
+    _workflow_create(version=version, steps=canonical["workflow"], units=units)
     return version
+
+
+def _workflow_create(
+    *, version: ProcedureVersion, steps: list[dict[str, Any]], units: dict[str, Unit]
+) -> None:
+    rows = []
+    stage = 0
+    for position, step in enumerate(steps, start=1):
+        stage += 0 if step["parallel"] else 1
+        at_desk = step["kind"] in (StepKind.RECEPTION, StepKind.RETURN)
+        default_unit = version.receiving_unit if at_desk else version.competent_unit
+        rows.append(
+            WorkflowStep(
+                version=version,
+                position=position,
+                stage=stage,
+                code=step["code"],
+                name=step["name"],
+                kind=step["kind"],
+                unit=units[step["unit"]] if step["unit"] else default_unit,
+                role=step["role"],
+                budget=Decimal(step["budget"]),
+            )
+        )
+    WorkflowStep.objects.bulk_create(rows)
 
 
 @transaction.atomic

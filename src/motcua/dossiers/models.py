@@ -49,6 +49,14 @@ class ResultChannel(models.TextChoices):
     ONLINE = "online", _("Trực tuyến")
 
 
+class Timeliness(models.TextChoices):
+    """How a step or a dossier finished against its due time (DOMAIN.md §4)."""
+
+    EARLY = "early", _("Trước hạn")
+    ON_TIME = "on_time", _("Đúng hạn")
+    LATE = "late", _("Quá hạn")
+
+
 class ApplicantKind(models.TextChoices):
     PERSON = "person", _("Cá nhân")
     ORGANISATION = "organisation", _("Tổ chức")
@@ -92,10 +100,39 @@ class Dossier(Applicant):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
+    # The clock (DOMAIN.md §4): the appointment printed on the receipt, the legal due date (the
+    # original moved by the pauses; lateness is measured against it), and the new date of an
+    # apology (form 04), which the applicant is told but which does not excuse the delay.
     original_due_at = models.DateTimeField(_("hạn trả ban đầu"), null=True)
     due_at = models.DateTimeField(_("hạn trả kết quả"), null=True)
+    rescheduled_due_at = models.DateTimeField(_("ngày hẹn lại"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("thời điểm giải quyết xong"), null=True, blank=True)
+    timeliness = models.CharField(
+        _("kết quả đúng hạn"), max_length=10, choices=Timeliness.choices, blank=True
+    )
     returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("thời điểm dừng giải quyết"), null=True, blank=True)
+    # The stage of the internal workflow in progress (0 before transfer).
+    stage = models.PositiveSmallIntegerField(default=0)
+    supplement_count = models.PositiveSmallIntegerField(default=0)
+    # Withdrawal asked by the applicant: the state to go back to if the officer declines.
+    state_before_withdrawal = models.CharField(max_length=30, blank=True)
+    withdrawal_reason = models.TextField(_("lý do rút hồ sơ"), blank=True)
+    # The result (resolve) and its hand-over to the applicant (return).
+    result_number = models.CharField(_("số, ký hiệu văn bản kết quả"), max_length=80, blank=True)
+    result_summary = models.TextField(_("trích yếu kết quả"), blank=True)
+    result_document = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    return_channel = models.CharField(
+        _("hình thức trả"), max_length=10, choices=ResultChannel.choices, blank=True
+    )
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    recipient_name = models.CharField(_("người nhận kết quả"), max_length=200, blank=True)
+    recipient_id_number = models.CharField(_("số giấy tờ người nhận"), max_length=20, blank=True)
+    postal_tracking_number = models.CharField(_("số hiệu bưu gửi"), max_length=40, blank=True)
     note = models.TextField(_("ghi chú"), blank=True)
     # The public timeline ([{"kind": ..., "at": ISO 8601}, ...]): a read model of the public
     # events of the log, written in the same transaction, so the public lookup is one query.
@@ -120,6 +157,239 @@ class Dossier(Applicant):
     @property
     def national_status(self) -> int:
         return NATIONAL_STATUS[DossierState(self.state)]
+
+    @property
+    def appointment_at(self):  # type: ignore[no-untyped-def]
+        """What the applicant was last told: the apology's new date, else the due date."""
+        return self.rescheduled_due_at or self.due_at
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+# States in which the dossier is still being worked on (its clock can run or be paused).
+OPEN_STATES = frozenset(
+    {
+        DossierState.RECEIVED,
+        DossierState.IN_PROCESSING,
+        DossierState.SUPPLEMENT_REQUESTED,
+        DossierState.AWAITING_PAYMENT,
+        DossierState.WITHDRAWAL_REQUESTED,
+    }
+)
+
+
+class DossierStep(models.Model):
+    """A piece of work on a dossier by a unit (and, once assigned, an officer), with its budget.
+
+    Steps come from the procedure version's workflow, or are added for a consultation of
+    another agency. Open steps are the worklists.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    workflow_step = models.ForeignKey(
+        "catalog.WorkflowStep", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    stage = models.PositiveSmallIntegerField()
+    kind = models.CharField(_("loại bước"), max_length=20)
+    name = models.CharField(_("bước"), max_length=300)
+    unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=40)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    budget = models.DecimalField(max_digits=7, decimal_places=2)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField(_("hạn của bước"))
+    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    timeliness = models.CharField(max_length=10, choices=Timeliness.choices, blank=True)
+    # A consultation's answer, an examiner's conclusion: what the next person needs to know.
+    note = models.TextField(_("ý kiến, kết quả xử lý"), blank=True)
+
+    class Meta:
+        ordering = ["dossier_id", "started_at", "pk"]
+        indexes = [
+            # The worklists: open steps of a unit or of an officer, most urgent first.
+            models.Index(
+                fields=["unit", "due_at"],
+                name="step_open_unit_idx",
+                condition=models.Q(finished_at__isnull=True),
+            ),
+            models.Index(
+                fields=["assignee", "due_at"],
+                name="step_open_assignee_idx",
+                condition=models.Q(finished_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.finished_at is None
+
+
+class Handover(models.Model):
+    """One hand-over of the dossier (a row of the processing control slip, form 06)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="handovers")
+    at = models.DateTimeField()
+    from_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # How the giver's step finished against its own budget; blank for a re-assignment.
+    timeliness = models.CharField(max_length=10, choices=Timeliness.choices, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["dossier_id", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PauseReason(models.TextChoices):
+    SUPPLEMENT = "supplement", _("Chờ bổ sung hồ sơ")
+    FINANCIAL_OBLIGATION = "financial_obligation", _("Chờ thực hiện nghĩa vụ tài chính")
+
+
+class DossierPause(models.Model):
+    """A time the clock stood still; closed pauses move the due date (lib.workdays)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="pauses")
+    reason = models.CharField(max_length=30, choices=PauseReason.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["dossier_id", "started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.reason}"
+
+
+class DossierNoticeKind(models.TextChoices):
+    SUPPLEMENT = "supplement", _("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")
+    APOLOGY = "apology", _("Văn bản xin lỗi và hẹn lại ngày trả kết quả")
+    STOP = "stop", _("Thông báo dừng giải quyết hồ sơ")
+    REJECTION = "rejection", _("Thông báo hồ sơ không đủ điều kiện giải quyết")
+
+
+class DossierNotice(models.Model):
+    """A form issued while the dossier is processed: 02 (supplement), 04 (apology), 05 (stop),
+    or the reasoned notice that the dossier is not eligible."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=DossierNoticeKind.choices)
+    number = models.CharField(_("số"), max_length=60, unique=True)
+    issuing_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    # Supplement: [{"name": ..., "reason": ...}, ...], everything in one notice.
+    items = models.JSONField(default=list, blank=True)
+    reason = models.TextField(_("lý do"), blank=True)
+    legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
+    original_due_at = models.DateTimeField(null=True, blank=True)
+    new_due_at = models.DateTimeField(null=True, blank=True)
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["dossier_id", "issued_at"]
+        constraints = [
+            # An apology, like a stop or a rejection, is issued once per dossier.
+            models.UniqueConstraint(
+                fields=["dossier", "kind"],
+                condition=~models.Q(kind="supplement"),
+                name="dossier_notice_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class SupplementStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Chờ lãnh đạo phòng duyệt")
+    DECLINED = "declined", _("Lãnh đạo phòng không duyệt")
+    ISSUED = "issued", _("Đã gửi yêu cầu bổ sung")
+    RECEIVED = "received", _("Đã nhận hồ sơ bổ sung")
+
+
+class SupplementRequest(models.Model):
+    """A handling officer's request for a supplement; once per dossier, approved by the head."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="supplements")
+    status = models.CharField(max_length=10, choices=SupplementStatus.choices)
+    items = models.JSONField(default=list)
+    legal_basis = models.TextField(blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    notice = models.OneToOneField(
+        DossierNotice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["dossier_id", "proposed_at"]
+        constraints = [
+            # One live request per dossier: a declined proposal may be followed by another.
+            models.UniqueConstraint(
+                fields=["dossier"],
+                condition=~models.Q(status="declined"),
+                name="supplement_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.status}"
+
+
+class PaymentNotice(models.Model):
+    """The financial obligation: the tax office's notice (tax and fee lines) and its payment."""
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="payment")
+    number = models.CharField(_("số thông báo"), max_length=60, unique=True)
+    issuing_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    # [{"kind": "tax"|"charge"|"fee", "name": ..., "amount": int đồng}, ...]
+    lines = models.JSONField(default=list)
+    total = models.PositiveBigIntegerField(_("tổng số tiền (đồng)"))
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    payment_method = models.CharField(max_length=20, blank=True)
+    receipt_number = models.CharField(_("số biên lai / chứng từ"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class DossierComponent(models.Model):
@@ -148,6 +418,8 @@ class NumberSeries(models.TextChoices):
     DOSSIER = "dossier", _("Hồ sơ")
     GUIDANCE = "guidance", _("Phiếu hướng dẫn")
     REFUSAL = "refusal", _("Phiếu từ chối")
+    NOTICE = "notice", _("Phiếu, văn bản trong quá trình giải quyết")
+    PAYMENT = "payment", _("Thông báo nghĩa vụ tài chính")
 
 
 class DossierCodeCounter(models.Model):

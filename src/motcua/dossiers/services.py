@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -27,11 +27,11 @@ from motcua.catalog.models import ProcedureVersion
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
 from motcua.documents.models import Provenance
 from motcua.documents.services import document_store, document_validate_upload
+from motcua.dossiers.common import milestone, take_number
 from motcua.dossiers.models import (
     ApplicantKind,
     Channel,
     Dossier,
-    DossierCodeCounter,
     DossierComponent,
     DossierState,
     IdempotencyRecord,
@@ -40,6 +40,7 @@ from motcua.dossiers.models import (
     ReceptionNotice,
     ResultChannel,
 )
+from motcua.dossiers.processing import dossier_route_start
 from motcua.lib.codes import format_dossier_code, new_lookup_secret, normalise_secret
 from motcua.lib.identity import is_valid_citizen_id, is_valid_tax_code
 from motcua.lib.text import fold
@@ -247,35 +248,8 @@ def _validate_components(
 # Accept (form 01)
 
 
-def _take_number(*, unit: Unit, series: str, at: datetime) -> tuple[date, int]:
-    """Next number of a series for the unit and day.
-
-    The UPDATE locks the counter row until the caller commits, so numbers are unique and, as a
-    rollback also rolls the counter back, gap-free. One statement (two on the day's first).
-    """
-    day = timezone.localtime(at).date()
-    table = DossierCodeCounter._meta.db_table
-    increment = (
-        f"UPDATE {table} SET last = last + 1 "
-        "WHERE unit_id = %s AND series = %s AND day = %s RETURNING last"
-    )
-    params: tuple[int, str, date] = (unit.pk, series, day)
-    with connection.cursor() as cursor:
-        cursor.execute(increment, params)
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute(
-                f"INSERT INTO {table} (unit_id, series, day, last) "
-                "VALUES (%s, %s, %s, 0) ON CONFLICT DO NOTHING",
-                params,
-            )
-            cursor.execute(increment, params)
-            row = cursor.fetchone()
-    return day, int(row[0])
-
-
 def _take_code(*, unit: Unit, received_at: datetime) -> str:
-    day, seq = _take_number(unit=unit, series=NumberSeries.DOSSIER, at=received_at)
+    day, seq = take_number(unit=unit, series=NumberSeries.DOSSIER, at=received_at)
     return format_dossier_code(
         pattern=settings.MOTCUA_DOSSIER_CODE_PATTERN,
         unit_code=unit.code,
@@ -363,11 +337,6 @@ def dossier_receive(
     return dossier, False
 
 
-def milestone(kind: str, at: datetime) -> dict[str, str]:
-    """An entry of Dossier.milestones; every service that logs a public event adds one."""
-    return {"kind": kind, "at": at.isoformat()}
-
-
 def _idempotent_replay(*, actor: Any, key: str, fingerprint: str) -> Dossier | None:
     # Asked before every keyed intake, so it reads two columns; the dossier only on a replay.
     record = (
@@ -453,6 +422,7 @@ def _dossier_create(
             target_id=code,
             data={"on_the_spot": True},
         )
+    dossier_route_start(dossier=dossier, actor=actor, at=received_at)
     return dossier
 
 
@@ -519,7 +489,7 @@ def _tell_applicant_received(*, dossier: Dossier) -> None:
 
 def _take_notice_number(*, unit: Unit, kind: str, issued_at: datetime) -> str:
     series = NumberSeries.GUIDANCE if kind == NoticeKind.GUIDANCE else NumberSeries.REFUSAL
-    day, seq = _take_number(unit=unit, series=series, at=issued_at)
+    day, seq = take_number(unit=unit, series=series, at=issued_at)
     prefix = "HD" if kind == NoticeKind.GUIDANCE else "TC"
     return f"{unit.code}-{prefix}-{day:%y%m%d}-{seq:04d}"
 

@@ -219,6 +219,11 @@ class WorkCalendar:
     def _sessions_us(self) -> tuple[tuple[int, int], ...]:
         return tuple((_time_us(start), _time_us(end)) for start, end in self.office_hours)
 
+    @property
+    def working_day_length(self) -> timedelta:
+        """Office time in one working day (7 h 30 min with the default sessions)."""
+        return timedelta(microseconds=self._day_us)
+
     @cached_property
     def _day_us(self) -> int:
         return sum(end - start for start, end in self._sessions_us)
@@ -528,6 +533,49 @@ def due_instant(
     if not paused:
         return due
     return _instant_at(calendar, _office_us(calendar, due) + paused, at_end=True)
+
+
+def budget_due(
+    *,
+    calendar: WorkCalendar,
+    start: datetime,
+    amount: int | Decimal,
+    unit: DurationUnit,
+    pauses: Sequence[Pause] = (),
+) -> datetime:
+    """When a workflow step that started at `start` with a budget of `amount` is due.
+
+    Unlike a dossier's statutory time, a step's budget may be a fraction and starts at once:
+    working days (and same-day fractions) are that many office days of office time from `start`,
+    working hours that much office time, calendar days that much wall time. Pauses after the
+    start push the due instant by the office (or wall) time they contain.
+    """
+    local = _local(calendar, start, "start")
+    unit = DurationUnit(unit)
+    if unit is DurationUnit.CALENDAR_DAYS:
+        paused = sum(
+            (end - begin for begin, end in _merged(_pause_bounds(calendar, pauses), local)),
+            timedelta(0),
+        )
+        return local + timedelta(days=float(_decimal(amount))) + paused
+    per_unit = _US_PER_HOUR if unit is DurationUnit.WORKING_HOURS else calendar._day_us
+    office_start = _office_us(calendar, local)
+    budget = int(_decimal(amount) * per_unit)
+    paused_us = _paused_office_us(calendar, pauses, office_start) if pauses else 0
+    if not budget + paused_us:
+        return local
+    return _instant_at(calendar, office_start + budget + paused_us, at_end=True)
+
+
+def classify_finish(
+    *, calendar: WorkCalendar, finished: datetime, due: datetime
+) -> Literal["early", "on_time", "late"]:
+    """Early if finished on a day before the due day, on time up to the due instant, else late."""
+    if finished > due:
+        return "late"
+    if finished.astimezone(calendar.tz).date() < due.astimezone(calendar.tz).date():
+        return "early"
+    return "on_time"
 
 
 def vietnam_public_calendar(

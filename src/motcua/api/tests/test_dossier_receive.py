@@ -36,8 +36,8 @@ def test_it_receives_a_complete_dossier_from_the_system_client(personas, intake)
     body = response.json()
     assert body["code"] == "000.00.01.H57-260421-0001"
     assert re.fullmatch(r"[2-9A-HJ-NP-Z]{8}", body["lookup_secret"])
-    assert body["state"] == "received"
-    assert body["national_status"] == 2
+    assert body["state"] == "in_processing"
+    assert body["national_status"] == 4
     assert body["received_at"] == "2026-04-21T10:00:00+07:00"
     assert body["procedure"]["code"] == "1.013978"
     assert body["procedure"]["version"] == 1

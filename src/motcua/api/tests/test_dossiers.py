@@ -55,7 +55,7 @@ def test_it_searches_the_applicant_name_without_accents(personas, received):
 
 
 def test_it_filters_by_state(personas, received):
-    assert personas.officer.get("/api/v1/dossiers/", {"state": "received"}).json()["count"] == 1
+    assert personas.officer.get("/api/v1/dossiers/", {"state": "in_processing"}).json()["count"] == 1
     assert personas.officer.get("/api/v1/dossiers/", {"state": "returned"}).json()["count"] == 0
 
 

@@ -33,14 +33,20 @@ def test_it_shows_progress_to_the_holder_of_the_receipt(personas, receipt):
         "code": receipt["code"],
         "procedure_name": response.json()["procedure_name"],
         "competent_unit_name": "Chi nhánh Văn phòng Đăng ký đất đai thành phố Huế",
-        "state": "received",
-        "state_label": "Đã tiếp nhận",
-        "national_status": 2,
+        "state": "in_processing",
+        "state_label": "Đang giải quyết",
+        "national_status": 4,
         "received_at": "2026-04-21T10:00:00+07:00",
         "due_at": "2026-05-22T17:00:00+07:00",
         "result_channel": "desk",
         "result_channel_label": "Tại Trung tâm Phục vụ hành chính công",
-        "milestones": [{"at": "2026-04-21T10:00:00+07:00", "label": "Hồ sơ đã được tiếp nhận"}],
+        "milestones": [
+            {"at": "2026-04-21T10:00:00+07:00", "label": "Hồ sơ đã được tiếp nhận"},
+            {
+                "at": "2026-04-21T10:00:00+07:00",
+                "label": "Hồ sơ đã được chuyển đến cơ quan giải quyết",
+            },
+        ],
     }
     assert response.json()["procedure_name"].startswith("Đăng ký đất đai")
 

@@ -54,8 +54,9 @@ class TestAccept:
         with time_machine.travel(local(2026, 4, 14, 9, 0), tick=False):
             dossier = receive(demo.reception_officer, LAND_FIRST_REGISTRATION)
         assert dossier.code == f"{CENTER}-260414-0001"
-        assert dossier.state == DossierState.RECEIVED
-        assert dossier.national_status == 2
+        # Received, and transferred to the land office at once (electronic transfer).
+        assert dossier.state == DossierState.IN_PROCESSING
+        assert dossier.national_status == 4
         assert dossier.original_due_at == dossier.due_at
         assert len(dossier.lookup_secret) == 8
         event = Event.objects.get(kind="dossier.received", target_id=dossier.code)
