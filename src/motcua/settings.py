@@ -6,6 +6,7 @@ Every variable is documented in docs/configuration.md.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "django_tasks_db",
     "motcua.core",
     "motcua.accounts",
     "motcua.agencies",
@@ -176,6 +178,68 @@ MOTCUA_LOOKUP_WINDOW_SECONDS = env_int("MOTCUA_LOOKUP_WINDOW_SECONDS", 900)
 
 # Scans attached at the counter.
 MOTCUA_UPLOAD_MAX_BYTES = env_int("MOTCUA_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+
+# Worklists colour a step "near due" when this much working time or less is left.
+MOTCUA_NEAR_DUE_WORKING_HOURS = env_int("MOTCUA_NEAR_DUE_WORKING_HOURS", 8)
+
+# Background tasks through django.tasks (applicant messages are delivered by a task).
+# "db": queued in this database, run by `manage.py db_worker`; "rq": queued in Redis, run by
+# `manage.py rqworker`; "immediate": run at once inside the process that enqueues them.
+MOTCUA_TASKS_BACKEND = env_str("MOTCUA_TASKS_BACKEND", "db")
+TASK_BACKENDS = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+if MOTCUA_TASKS_BACKEND not in TASK_BACKENDS:
+    choices = ", ".join(TASK_BACKENDS)
+    raise ConfigurationError(f"MOTCUA_TASKS_BACKEND must be one of {choices}")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[MOTCUA_TASKS_BACKEND]}}
+# django_rq only with the rq backend: its admin dashboard needs Redis to be there.
+if MOTCUA_TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+RQ_QUEUES = {"default": {"URL": env_str("MOTCUA_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+
+# Applicant messages: email through Django's mail API, SMS through an HTTP gateway.
+DEFAULT_FROM_EMAIL = env_str("MOTCUA_EMAIL_FROM", "motcua@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# smtp://user:password@host:port (?tls=true for STARTTLS), smtps://… (TLS from the start),
+# console://, or empty: every email is written as a file under var/mail, so a demo needs no server.
+# Lower case, so the password it holds is not a setting shown on Django's debug page.
+_email_url = urlsplit(env_secret("MOTCUA_EMAIL_URL", ""))
+if _email_url.scheme in {"smtp", "smtps"}:
+    _use_ssl = _email_url.scheme == "smtps"
+    _use_tls = "tls=true" in _email_url.query.lower()
+    _mailer: dict[str, object] = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _email_url.hostname or "localhost",
+            "port": _email_url.port or (465 if _use_ssl else 587 if _use_tls else 25),
+            "username": unquote(_email_url.username or ""),
+            "password": unquote(_email_url.password or ""),
+            "use_ssl": _use_ssl,
+            "use_tls": _use_tls,
+            # Well below the delivery claim's lease (notifications.services.CLAIM_LEASE).
+            "timeout": 10,
+        },
+    }
+elif _email_url.scheme == "console":
+    _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+elif _email_url.scheme in {"", "file"}:
+    _mailer = {
+        "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "OPTIONS": {"file_path": _email_url.path or str(VAR_DIR / "mail")},
+    }
+else:
+    raise ConfigurationError(f"MOTCUA_EMAIL_URL scheme {_email_url.scheme!r} is not supported")
+# Django 6.1's mailers; the EMAIL_HOST-style settings are deprecated.
+MAILERS = {"default": _mailer}
+# Empty MOTCUA_SMS_URL: every SMS is written as a file under var/sms instead.
+MOTCUA_SMS_URL = env_str("MOTCUA_SMS_URL", "")
+MOTCUA_SMS_API_KEY = env_secret("MOTCUA_SMS_API_KEY", "")
+MOTCUA_SMS_BRANDNAME = env_str("MOTCUA_SMS_BRANDNAME", "MOTCUA")
+MOTCUA_SMS_DIR = VAR_DIR / "sms"
+MOTCUA_MESSAGE_MAX_ATTEMPTS = env_int("MOTCUA_MESSAGE_MAX_ATTEMPTS", 5)
 
 SESSION_COOKIE_SECURE = env_bool("MOTCUA_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -141,22 +141,30 @@ def _acting_step(
 ) -> tuple[DossierStep, str]:
     """The open step of one of `kinds` the actor is to act on, with the actor's role."""
     wanted = set(kinds)
-    steps = [s for s in _open_steps(dossier) if s.kind in wanted]
+    open_steps = _open_steps(dossier)
+    steps = [s for s in open_steps if s.kind in wanted]
     for step in steps:
         role = _may_act_on(actor, step)
         if role is not None:
             return step, role
-    if steps:
-        step = steps[0]
-        holder = step.assignee.display_name() if step.assignee else step.unit.name
-        raise PermissionDenied(
-            _("Hồ sơ %(code)s đang ở bước «%(step)s» của %(holder)s; bạn không được %(what)s.")
-            % {"code": dossier.code, "step": step.name, "holder": holder, "what": what}
+    if not open_steps:
+        raise Conflict(
+            _("Hồ sơ %(code)s không còn bước nào đang xử lý.") % {"code": dossier.code},
+            code="wrong_step",
         )
-    raise Conflict(
-        _("Hồ sơ %(code)s không ở bước cho phép %(what)s.") % {"code": dossier.code, "what": what},
-        code="wrong_step",
-    )
+    step = (steps or open_steps)[0]
+    holder = step.assignee.display_name() if step.assignee else step.unit.name
+    message = _("Không thể %(what)s: hồ sơ %(code)s đang ở bước «%(step)s» của %(holder)s.") % {
+        "code": dossier.code,
+        "step": step.name,
+        "holder": holder,
+        "what": what,
+    }
+    # Someone else's turn at this kind of step is a matter of rights; no such step at all means
+    # the dossier has moved on (a repeated click), a conflict with its state.
+    if steps:
+        raise PermissionDenied(message)
+    raise Conflict(message, code="wrong_step")
 
 
 def _open_steps(dossier: Dossier) -> list[DossierStep]:

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from motcua.agencies.selectors import memberships_of, unit_subtree_filter
 from motcua.core.errors import NotFound
-from motcua.dossiers.models import Dossier, ReceptionNotice
+from motcua.dossiers.models import Dossier, DossierStep, ReceptionNotice
 from motcua.lib.text import search_terms
 
 # The milestones a receipt holder may see, with the words shown to them. Anything else in the
@@ -38,11 +38,17 @@ class Milestone:
 
 
 def _visible_dossiers(*, viewer: Any) -> QuerySet[Dossier]:
+    """The desk that received it, the competent agency, and every agency it was sent to (a tax
+    office sees the land dossiers sent to it for the financial obligation, and no others)."""
     if not memberships_of(user=viewer):
         return Dossier.objects.none()
+    sent_to_viewer = DossierStep.objects.filter(
+        unit_subtree_filter(user=viewer, field="unit"), dossier=OuterRef("pk")
+    )
     return Dossier.objects.filter(
         unit_subtree_filter(user=viewer, field="receiving_unit")
         | unit_subtree_filter(user=viewer, field="competent_unit")
+        | Q(Exists(sent_to_viewer))
     )
 
 
