@@ -615,6 +615,7 @@ PUBLIC_LOOKUP_FIELDS = (
     "state",
     "received_at",
     "due_at",
+    "rescheduled_due_at",
     "result_channel",
     "milestones",
     "procedure_version__name",

@@ -355,7 +355,8 @@ class TestVersionInForce:
         catalog_file = Path(motcua.catalog.__file__).parent / "data" / "hue_catalog.yaml"
         records = yaml.safe_load(catalog_file.read_text())["procedures"]
         record = next(r for r in records if r["national_code"] == LAND_FIRST_REGISTRATION)
-        record["statutory_amount"] = 15
+        # A longer statutory time (the workflow's budgets still fit in it) is a new version.
+        record["statutory_amount"] = 25
         procedure_version_publish(actor=None, record=record)
         with pytest.raises(ValidationFailed) as refused:
             dossier_receive(

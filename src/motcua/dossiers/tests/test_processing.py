@@ -43,6 +43,7 @@ from motcua.dossiers.processing import (
     withdrawal_request,
 )
 from motcua.dossiers.selectors import dossier_get
+from motcua.dossiers.services import dossier_lookup_check
 from motcua.dossiers.tests.helpers import receive
 from motcua.notifications.models import Message
 
@@ -294,6 +295,12 @@ class TestApology:
         assert error.code == "apology_once"
         examined.refresh_from_db()
         assert examined.appointment_at == new_date
+        # The receipt holder's lookup shows the new date and the apology in the timeline.
+        public = dossier_lookup_check(
+            code=examined.code, secret=examined.lookup_secret, client="127.0.0.1"
+        )
+        assert public.appointment_at == new_date
+        assert public.milestones[-1]["kind"] == "dossier.rescheduled"
         assert examined.due_at == notice.original_due_at == local(2027, 2, 18, 17, 0)
 
     def test_refused_less_than_a_working_day_before_the_due_date(self, demo, examined):

@@ -29,7 +29,7 @@ class TestLookup:
         page = response.content.decode()
         assert response.status_code == 200
         assert dossier.procedure_version.name in page
-        assert "Đã tiếp nhận" in page
+        assert "Đang giải quyết" in page
         assert "Hồ sơ đã được tiếp nhận" in page
 
     def test_it_shows_nothing_personal(self, client, dossier):
