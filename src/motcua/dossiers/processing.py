@@ -268,9 +268,7 @@ def _start_stage(
     note: str = "",
 ) -> list[DossierStep]:
     """Open the steps of a workflow stage and record the hand-over to each of their units."""
-    workflow = WorkflowStep.objects.filter(
-        version_id=dossier.procedure_version_id, stage=stage
-    ).select_related("unit")
+    workflow = [w for w in _workflow(dossier) if w.stage == stage]
     steps = [
         _step_create(
             dossier,
@@ -308,21 +306,20 @@ def _stage_done(dossier: Dossier, stage: int) -> bool:
 
 def _last_processing_stage(dossier: Dossier) -> int:
     """The stage before the return step: the one whose officers resolve the dossier."""
-    stages = list(
-        WorkflowStep.objects.filter(version_id=dossier.procedure_version_id)
-        .exclude(kind=StepKind.RETURN)
-        .values_list("stage", flat=True)
-    )
-    return max(stages)
+    return max(w.stage for w in _workflow(dossier) if w.kind != StepKind.RETURN)
+
+
+def _workflow(dossier: Dossier) -> list[WorkflowStep]:
+    # Prefetched with the version on the intake's hot path (catalog.selectors.version_get), where
+    # the version comes from the per-process cache of published versions.
+    return sorted(dossier.procedure_version.workflow_steps.all(), key=lambda step: step.position)
 
 
 def dossier_route_start(*, dossier: Dossier, actor: Any, at: datetime) -> None:
     """At reception: the reception step is done and the dossier goes to the next stage at once
     (electronic transfer). An on-the-spot dossier is resolved and waits at the desk."""
     calendar = dossier_calendar(dossier)
-    first = WorkflowStep.objects.filter(
-        version_id=dossier.procedure_version_id, kind=StepKind.RECEPTION
-    ).first()
+    first = next((w for w in _workflow(dossier) if w.kind == StepKind.RECEPTION), None)
     if first is None:  # a version published before workflows existed
         return
     reception = _step_create(

@@ -443,3 +443,18 @@ class TestEndings:
                 result_number="CS 1",
             )
         assert error.code == "wrong_state"
+
+
+@pytest.mark.django_db
+def test_an_officer_of_one_commune_cannot_act_on_another_communes_dossiers(demo):
+    """Phú Xuân's desk officer against a dossier of Thuận Hóa ward (household business)."""
+    with at(2027, 3, 1, 9, 0):
+        dossier = receive(demo.ward_officer, "1.001612")
+    assert dossier.receiving_unit.code == "000.12.01.H57"
+    with pytest.raises(NotFound):
+        dossier_get(viewer=demo.outsider, code=dossier.code)
+    refused(
+        PermissionDenied, dossier, withdrawal_request, actor=demo.outsider, reason="Rút hồ sơ"
+    )
+    refused(PermissionDenied, dossier, step_forward, actor=demo.outsider)
+    assert dossier_get(viewer=demo.ward_officer, code=dossier.code) == dossier
