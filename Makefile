@@ -5,7 +5,7 @@ MANAGE := $(PY) src/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate demo serve lint typecheck contracts schema schema-check messages messages-compiled browser-test bench clean
+.PHONY: run test venv migrate demo serve worker lint typecheck contracts schema schema-check messages messages-compiled browser-test bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -27,9 +27,31 @@ messages-compiled: venv
 demo: migrate messages-compiled
 	$(MANAGE) load_demo
 
+# Message delivery: the task worker of MOTCUA_TASKS_BACKEND sends each new message as soon as
+# its transaction commits (the immediate backend needs none); the sweep retries failures and
+# sends what a lost task left behind. Without a gateway or mail server they land in var/.
+ifeq ($(MOTCUA_TASKS_BACKEND),rq)
+TASK_WORKER := $(MANAGE) rqworker default --job-class django_tasks_rq.Job
+else ifeq ($(MOTCUA_TASKS_BACKEND),immediate)
+TASK_WORKER := true
+else
+TASK_WORKER := $(MANAGE) db_worker --no-reload
+endif
+DELIVERY_SWEEP := $(MANAGE) deliver_messages --loop 60
+
 # --insecure: the development server also serves the admin's static files with DEBUG off.
+# The delivery worker runs in the background and stops with the server.
 serve: venv
+	trap 'kill $$tasks $$sweep 2>/dev/null' EXIT INT TERM; \
+	$(TASK_WORKER) & tasks=$$!; \
+	$(DELIVERY_SWEEP) & sweep=$$!; \
 	$(MANAGE) runserver --insecure $(HOST):$(PORT)
+
+# The delivery worker alone, for a machine that runs the web server some other way.
+worker: venv
+	trap 'kill $$tasks 2>/dev/null' EXIT INT TERM; \
+	$(TASK_WORKER) & tasks=$$!; \
+	$(DELIVERY_SWEEP)
 
 run: demo serve
 

@@ -12,14 +12,15 @@ class Channel(models.TextChoices):
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Chờ gửi")
     SENT = "sent", _("Đã gửi")
+    # Permanently: refused by the gateway, or still failing after the last attempt.
     FAILED = "failed", _("Gửi lỗi")
 
 
 class Message(models.Model):
     """An outbox row, written in the same transaction as the change that caused it.
 
-    A worker delivers pending rows; until it runs, the officer still sees what the citizen
-    is going to be told.
+    A task delivers each row once the transaction commits, and a periodic sweep retries the
+    ones that failed; until then the officer still sees what the citizen is going to be told.
     """
 
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -34,10 +35,18 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When a worker may next try: set at enqueue, pushed back by each failure and, while a
+    # worker holds the message, by its claim. Empty once the message is sent or has failed.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    # The gateway's message id for an SMS, the Message-ID header for an email.
+    provider_reference = models.CharField(max_length=255, blank=True)
 
     class Meta:
         indexes = [
-            models.Index(fields=["status", "created_at"], name="message_pending_idx"),
+            # The retry sweep: status = pending and next_attempt_at <= now, in one index range.
+            models.Index(fields=["status", "next_attempt_at"], name="message_due_idx"),
             models.Index(fields=["target_type", "target_id"], name="message_target_idx"),
         ]
         verbose_name = _("tin nhắn")

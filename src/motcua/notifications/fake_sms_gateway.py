@@ -1,0 +1,124 @@
+"""A brandname-SMS gateway on this machine, speaking the protocol HttpSmsProvider speaks.
+
+Tests start it on 127.0.0.1, port 0, in a thread; a developer runs
+`manage.py fake_sms_gateway --port 8025` and points MOTCUA_SMS_URL at it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from motcua.notifications.sms import PHONE_PATTERN
+
+PATH = "/v1/sms"
+
+
+class FakeSmsGateway:
+    """Accepts SMS over HTTP and keeps them in memory; can be told to fail with 503."""
+
+    def __init__(self, *, api_key: str, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.api_key = api_key
+        self.accepted: list[dict[str, str]] = []
+        self.requests = 0
+        self.verbose = False
+        self._failures_left = 0
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}{PATH}"
+
+    def fail_next(self, count: int) -> None:
+        """Answer the next `count` requests with 503, as an overloaded gateway does."""
+        with self._lock:
+            self._failures_left = count
+
+    def start(self) -> FakeSmsGateway:
+        # A short poll, so that stop() (which waits for the next poll) is quick in tests.
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self._thread:
+            self._thread.join()
+
+    def __enter__(self) -> FakeSmsGateway:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def answer(self, *, authorization: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        """The gateway's decision for one POST: status code and JSON answer."""
+        with self._lock:
+            self.requests += 1
+            if self._failures_left > 0:
+                self._failures_left -= 1
+                return 503, {"error": "service_unavailable"}
+        if authorization != f"Bearer {self.api_key}":
+            return 401, {"error": "unauthorized"}
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return 400, {"error": "invalid_json"}
+        if not isinstance(payload, dict):
+            return 400, {"error": "invalid_json"}
+        if not PHONE_PATTERN.match(str(payload.get("to", ""))):
+            return 400, {"error": "invalid_phone"}
+        if not payload.get("text"):
+            return 400, {"error": "empty_text"}
+        message = {
+            "id": uuid.uuid4().hex,
+            "to": str(payload["to"]),
+            "text": str(payload["text"]),
+            "brandname": str(payload.get("brandname", "")),
+        }
+        with self._lock:
+            self.accepted.append(message)
+        return 200, {"id": message["id"], "status": "accepted"}
+
+
+def _handler_for(gateway: FakeSmsGateway) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            if self.path != PATH:
+                self._reply(404, {"error": "not_found"})
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            status, answer = gateway.answer(
+                authorization=self.headers.get("Authorization", ""),
+                body=self.rfile.read(length),
+            )
+            self._reply(status, answer)
+
+        def do_GET(self) -> None:
+            # What was accepted so far, for a developer looking at the gateway in a browser.
+            with gateway._lock:
+                accepted = list(gateway.accepted)
+            self._reply(200 if self.path == PATH else 404, {"messages": accepted})
+
+        def _reply(self, status: int, answer: dict[str, Any]) -> None:
+            body = json.dumps(answer, ensure_ascii=False).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            if gateway.verbose:
+                super().log_message(format, *args)
+
+    return Handler
