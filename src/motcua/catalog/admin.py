@@ -9,6 +9,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from motcua.agencies.models import Role
 from motcua.catalog.models import (
     FeeItem,
     OnlineMode,
@@ -16,6 +17,8 @@ from motcua.catalog.models import (
     ProcedureComponent,
     ProcedureVersion,
     Sector,
+    WorkflowStep,
+    format_amount,
 )
 
 IMMUTABLE_NOTE = _(
@@ -99,6 +102,35 @@ class FeeItemInline(admin.TabularInline):
         return False
 
 
+class WorkflowStepInline(admin.TabularInline):
+    """The version's internal workflow, read-only like the version itself."""
+
+    model = WorkflowStep
+    fields = ("position", "stage", "code", "name", "kind", "unit", "role_label", "budget_label")
+    readonly_fields = fields
+    ordering = ("position",)
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WorkflowStep]:
+        return super().get_queryset(request).select_related("unit")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("vai trò thực hiện"))
+    def role_label(self, obj: WorkflowStep) -> str:
+        # The field holds a plain agencies.Role value, without choices, so the label is looked up.
+        return str(Role(obj.role).label) if obj.role in Role.values else obj.role
+
+    @admin.display(description=_("thời gian"))
+    def budget_label(self, obj: WorkflowStep) -> str:
+        return format_amount(obj.budget)
+
+
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(ReadOnlyAdmin):
     list_display = (
@@ -112,7 +144,7 @@ class ProcedureVersionAdmin(ReadOnlyAdmin):
     list_filter = ("online_mode", "statutory_unit", "procedure__sector")
     search_fields = ("procedure__national_code", "name")
     list_select_related = ("procedure", "competent_unit")
-    inlines = (ComponentInline, FeeItemInline)
+    inlines = (ComponentInline, FeeItemInline, WorkflowStepInline)
     fieldsets = (
         (
             None,

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from motcua.catalog.models import Procedure, ProcedureVersion
+from motcua.catalog.models import Procedure, ProcedureVersion, WorkflowStep
 from motcua.core.errors import NotFound
 from motcua.lib.text import search_terms
 
@@ -88,12 +88,13 @@ def procedure_current_version(*, procedure: Procedure) -> ProcedureVersion:
 
 
 def version_get(*, pk: int) -> ProcedureVersion:
-    """One version with its procedure, units, components and fee items loaded."""
+    """One version with its procedure, units, components, fee items and workflow loaded."""
+    steps = WorkflowStep.objects.select_related("unit").order_by("position")
     version = (
         ProcedureVersion.objects.select_related(
             "procedure__sector", "competent_unit", "receiving_unit"
         )
-        .prefetch_related("components", "fee_items")
+        .prefetch_related("components", "fee_items", Prefetch("workflow_steps", queryset=steps))
         .filter(pk=pk)
         .first()
     )

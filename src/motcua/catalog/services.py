@@ -309,11 +309,14 @@ def _workflow(data: dict[str, Any], canonical: dict[str, Any]) -> list[dict[str,
         _fail(_("Bước đầu tiên (và chỉ bước đầu tiên) của quy trình là tiếp nhận."), "workflow")
     if kinds[-1] != StepKind.RETURN or kinds.count(StepKind.RETURN) != 1:
         _fail(_("Bước cuối cùng (và chỉ bước cuối cùng) của quy trình là trả kết quả."), "workflow")
-    if steps[0]["parallel"] or steps[-1]["parallel"] or (len(steps) > 2 and steps[-2]["parallel"]):
+    # Reception is finished at intake, so nothing runs beside it; the last processing step
+    # resolves the dossier and the return closes it, so they stand alone too.
+    alone = [steps[0], steps[1], steps[-2], steps[-1]]
+    if any(step["parallel"] for step in alone):
         _fail(
             _(
-                "Bước tiếp nhận, bước giải quyết cuối cùng và bước trả kết quả "
-                "không chạy song song."
+                "Bước tiếp nhận, bước ngay sau nó, bước giải quyết cuối cùng và bước trả kết "
+                "quả không chạy song song."
             ),
             "workflow",
         )

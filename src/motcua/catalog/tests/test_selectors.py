@@ -122,15 +122,16 @@ def test_it_says_when_a_procedure_does_not_exist(db: None) -> None:
     assert "Không tìm thấy thủ tục" in str(caught.value.message)
 
 
-def test_it_loads_a_version_with_its_components_and_fees_at_once(
+def test_it_loads_a_version_with_its_components_fees_and_workflow_at_once(
     demo_units: None, record: dict[str, Any], django_assert_num_queries: Any
 ) -> None:
     pk = procedure_version_publish(actor=None, record=record).version.pk
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         version = version_get(pk=pk)
         names = [c.name for c in version.components.all()]
         fees = [f.amount for f in version.fee_items.all()]
+        steps = [(s.code, s.unit.code) for s in version.workflow_steps.all()]
         labels = (
             version.procedure.sector.name,
             version.competent_unit.code,
@@ -139,6 +140,7 @@ def test_it_loads_a_version_with_its_components_and_fees_at_once(
 
     assert names[0].startswith("Bản chính giấy tờ")
     assert fees == [2000]
+    assert steps == [("tiep_nhan", "000.12.01.H57"), ("tra_ket_qua", "000.12.01.H57")]
     assert labels == ("Chứng thực", "000.12.03.H57", "trong ngày")
     with pytest.raises(NotFound):
         version_get(pk=pk + 1000)
