@@ -59,7 +59,9 @@ def test_the_land_transfer_goes_through_every_agency_and_back_to_the_desk(demo):
     with at(2027, 2, 1, 10, 0):
         examine = dossier.steps.get(finished_at__isnull=True)
         step_assign(
-            actor=demo.land_head, code=dossier.code, step_id=examine.pk,
+            actor=demo.land_head,
+            code=dossier.code,
+            step_id=examine.pk,
             assignee=demo.land_specialist,
         )
     with at(2027, 2, 2, 14, 0):
