@@ -27,9 +27,10 @@ messages-compiled: venv
 demo: migrate messages-compiled
 	$(MANAGE) load_demo
 
-# Message delivery: the task worker of MOTCUA_TASKS_BACKEND sends each new message as soon as
-# its transaction commits (the immediate backend needs none); the sweep retries failures and
+# Background work. Message delivery: the task worker of MOTCUA_TASKS_BACKEND sends each new
+# message as soon as its transaction commits (the immediate backend needs none); the sweep retries failures and
 # sends what a lost task left behind. Without a gateway or mail server they land in var/.
+# Deadlines: every 5 minutes a sweep task logs the steps and dossiers that went past due.
 ifeq ($(MOTCUA_TASKS_BACKEND),rq)
 TASK_WORKER := $(MANAGE) rqworker default --job-class django_tasks_rq.Job
 else ifeq ($(MOTCUA_TASKS_BACKEND),immediate)
@@ -38,19 +39,22 @@ else
 TASK_WORKER := $(MANAGE) db_worker --no-reload
 endif
 DELIVERY_SWEEP := $(MANAGE) deliver_messages --loop 60
+DEADLINE_SWEEP := $(MANAGE) sweep_deadlines --loop 300
 
 # --insecure: the development server also serves the admin's static files with DEBUG off.
-# The delivery worker runs in the background and stops with the server.
+# The background workers run beside the server and stop with it.
 serve: venv
-	trap 'kill $$tasks $$sweep 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$tasks $$sweep $$deadlines 2>/dev/null' EXIT INT TERM; \
 	$(TASK_WORKER) & tasks=$$!; \
 	$(DELIVERY_SWEEP) & sweep=$$!; \
+	$(DEADLINE_SWEEP) & deadlines=$$!; \
 	$(MANAGE) runserver --insecure $(HOST):$(PORT)
 
-# The delivery worker alone, for a machine that runs the web server some other way.
+# The background workers alone, for a machine that runs the web server some other way.
 worker: venv
-	trap 'kill $$tasks 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$tasks $$deadlines 2>/dev/null' EXIT INT TERM; \
 	$(TASK_WORKER) & tasks=$$!; \
+	$(DEADLINE_SWEEP) & deadlines=$$!; \
 	$(DELIVERY_SWEEP)
 
 run: demo serve

@@ -112,6 +112,8 @@ class Dossier(Applicant):
     )
     returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
     stopped_at = models.DateTimeField(_("thời điểm dừng giải quyết"), null=True, blank=True)
+    # When the deadline sweep first saw the dossier open past its due date (logged once).
+    overdue_noted_at = models.DateTimeField(null=True, blank=True)
     # The stage of the internal workflow in progress (0 before transfer).
     stage = models.PositiveSmallIntegerField(default=0)
     supplement_count = models.PositiveSmallIntegerField(default=0)
@@ -207,6 +209,8 @@ class DossierStep(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     timeliness = models.CharField(max_length=10, choices=Timeliness.choices, blank=True)
+    # When the deadline sweep first saw the step open past its due time (logged once).
+    overdue_noted_at = models.DateTimeField(null=True, blank=True)
     # A consultation's answer, an examiner's conclusion: what the next person needs to know.
     note = models.TextField(_("ý kiến, kết quả xử lý"), blank=True)
 

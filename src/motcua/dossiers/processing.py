@@ -1349,3 +1349,59 @@ def officers_for_assignment(*, step: DossierStep) -> list[User]:
         .distinct()
         .order_by("username")
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The deadline sweep (a background task)
+
+# While the applicant supplements or pays, the clock stands still: nothing becomes overdue.
+_RUNNING_STATES = [
+    DossierState.RECEIVED,
+    DossierState.IN_PROCESSING,
+    DossierState.WITHDRAWAL_REQUESTED,
+]
+
+
+def deadlines_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Log, once each, the steps and dossiers that have just gone past their due time.
+
+    The events make every delay visible to the center's supervision and name the unit whose
+    step was late; the worklists colour the same rows from the due times at read time.
+    """
+    now = now or timezone.now()
+    noted = 0
+    steps = DossierStep.objects.filter(
+        finished_at__isnull=True,
+        overdue_noted_at__isnull=True,
+        due_at__lt=now,
+        dossier__state__in=_RUNNING_STATES,
+    ).select_related("dossier", "unit")
+    for step in steps.order_by("due_at")[:limit]:
+        with transaction.atomic():
+            # Another sweep may have noted it meanwhile: the conditional update decides.
+            if not DossierStep.objects.filter(pk=step.pk, overdue_noted_at__isnull=True).update(
+                overdue_noted_at=now
+            ):
+                continue
+            _event(
+                None,
+                "",
+                "dossier.step_overdue",
+                step.dossier,
+                step=step.name,
+                unit=step.unit.code,
+                due_at=step.due_at,
+            )
+            noted += 1
+    dossiers = Dossier.objects.filter(
+        state__in=_RUNNING_STATES, overdue_noted_at__isnull=True, due_at__lt=now
+    )
+    for dossier in dossiers.order_by("due_at")[:limit]:
+        with transaction.atomic():
+            if not Dossier.objects.filter(pk=dossier.pk, overdue_noted_at__isnull=True).update(
+                overdue_noted_at=now
+            ):
+                continue
+            _event(None, "", "dossier.overdue", dossier, due_at=dossier.due_at)
+            noted += 1
+    return noted

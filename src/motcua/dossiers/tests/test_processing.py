@@ -453,8 +453,6 @@ def test_an_officer_of_one_commune_cannot_act_on_another_communes_dossiers(demo)
     assert dossier.receiving_unit.code == "000.12.01.H57"
     with pytest.raises(NotFound):
         dossier_get(viewer=demo.outsider, code=dossier.code)
-    refused(
-        PermissionDenied, dossier, withdrawal_request, actor=demo.outsider, reason="Rút hồ sơ"
-    )
+    refused(PermissionDenied, dossier, withdrawal_request, actor=demo.outsider, reason="Rút hồ sơ")
     refused(PermissionDenied, dossier, step_forward, actor=demo.outsider)
     assert dossier_get(viewer=demo.ward_officer, code=dossier.code) == dossier

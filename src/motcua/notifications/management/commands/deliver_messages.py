@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import contextlib
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
 
+from motcua.core.periodic import repeat
 from motcua.notifications.services import messages_deliver_due
 
 
@@ -21,18 +19,13 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=100, help="messages per round")
 
     def handle(self, *args: Any, loop: int | None, limit: int, **options: Any) -> None:
-        # Ctrl-C is how a developer stops `make worker`; a message being sent keeps its claim
-        # and is tried again when the lease runs out.
-        with contextlib.suppress(KeyboardInterrupt):
-            self._deliver(loop=loop, limit=limit, verbosity=options["verbosity"])
+        verbosity = options["verbosity"]
 
-    def _deliver(self, *, loop: int | None, limit: int, verbosity: int) -> None:
-        while True:
+        def deliver() -> None:
             sent = messages_deliver_due(limit=limit)
             if sent or verbosity > 1:
                 self.stdout.write(f"{sent} message(s) sent")
-            if not loop:
-                return
-            # A loop that lives for days must not keep a connection the database has dropped.
-            close_old_connections()
-            time.sleep(loop)
+
+        # A message being sent when the loop is stopped keeps its claim and is tried again when
+        # the lease runs out.
+        repeat(deliver, every=loop)
