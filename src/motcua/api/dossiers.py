@@ -1,4 +1,6 @@
-"""Dossiers for officers and integrated systems: counter intake, worklist and detail."""
+"""Dossiers for officers and integrated systems: counter intake and the list.
+
+The representation of one dossier is in `dossier_detail`; the actions on it in `processing`."""
 
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ from motcua.api.base import Api
 from motcua.api.serializers import (
     PAGE_PARAMETERS,
     AwareDateTimeField,
-    MilestoneSerializer,
     UnitSerializer,
     page_of,
     paginate,
@@ -38,7 +39,7 @@ from motcua.dossiers.models import (
     DossierState,
     ResultChannel,
 )
-from motcua.dossiers.selectors import dossier_get, dossier_list, dossier_milestones
+from motcua.dossiers.selectors import dossier_list
 from motcua.dossiers.services import (
     ApplicantData,
     ReceivedComponent,
@@ -81,14 +82,14 @@ class ReceiptUrlField(serializers.Field):
 
 
 @extend_schema_serializer(component_name="ProcedureRef")
-class _ProcedureRefSerializer(serializers.Serializer):
+class ProcedureRefSerializer(serializers.Serializer):
     code = serializers.CharField(source="procedure.national_code")
     name = serializers.CharField()
     version = serializers.IntegerField(source="number")
 
 
 @extend_schema_serializer(component_name="DossierComponent")
-class _ComponentSerializer(serializers.Serializer):
+class DossierComponentSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="requirement_id", allow_null=True)
     name = serializers.CharField()
     form = serializers.ChoiceField(choices=ComponentForm.choices)
@@ -100,7 +101,7 @@ class _ComponentSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="Applicant")
-class _ApplicantSerializer(serializers.Serializer):
+class ApplicantSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=ApplicantKind.choices, default=ApplicantKind.PERSON, source="applicant_kind"
     )
@@ -122,7 +123,7 @@ class _ApplicantSerializer(serializers.Serializer):
 
 
 # What every representation of a dossier says.
-class _DossierSerializer(serializers.Serializer):
+class DossierBaseSerializer(serializers.Serializer):
     code = serializers.CharField()
     state = serializers.ChoiceField(choices=DossierState.choices)
     state_label = serializers.CharField(source="get_state_display")
@@ -133,7 +134,7 @@ class _DossierSerializer(serializers.Serializer):
     result_channel = serializers.ChoiceField(choices=ResultChannel.choices)
     received_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField(allow_null=True)
-    procedure = _ProcedureRefSerializer(source="procedure_version")
+    procedure = ProcedureRefSerializer(source="procedure_version")
 
 
 class DossierReceiveApi(Api):
@@ -147,7 +148,7 @@ class DossierReceiveApi(Api):
             )
 
         procedure = ProcedureField(help_text="National code of the procedure.")
-        applicant = _ApplicantSerializer()
+        applicant = ApplicantSerializer()
         components = ComponentSerializer(many=True)
         result_channel = serializers.ChoiceField(
             choices=ResultChannel.choices, default=ResultChannel.DESK
@@ -161,9 +162,9 @@ class DossierReceiveApi(Api):
         )
 
     @extend_schema_serializer(component_name="DossierReceipt")
-    class OutputSerializer(_DossierSerializer):
+    class OutputSerializer(DossierBaseSerializer):
         lookup_secret = serializers.CharField(help_text="Printed on the receipt; used to look up.")
-        components = _ComponentSerializer(many=True)
+        components = DossierComponentSerializer(many=True)
         receipt_url = ReceiptUrlField()
 
     @extend_schema(
@@ -261,7 +262,7 @@ class DossierListApi(Api):
         )
 
     @extend_schema_serializer(component_name="DossierSummary")
-    class OutputSerializer(_DossierSerializer):
+    class OutputSerializer(DossierBaseSerializer):
         applicant_name = serializers.CharField()
         competent_unit = UnitSerializer()
 
@@ -286,41 +287,6 @@ class DossierListApi(Api):
             view=self,
             serializer=DossierListApi.OutputSerializer,
         )
-
-
-class DossierDetailApi(Api):
-    @extend_schema_serializer(component_name="Dossier")
-    class OutputSerializer(_DossierSerializer):
-        applicant = _ApplicantSerializer(source="*")
-        receiving_unit = UnitSerializer()
-        competent_unit = UnitSerializer()
-        original_due_at = serializers.DateTimeField(allow_null=True)
-        resolved_at = serializers.DateTimeField(allow_null=True)
-        returned_at = serializers.DateTimeField(allow_null=True)
-        note = serializers.CharField()
-        components = _ComponentSerializer(many=True)
-        milestones = serializers.SerializerMethodField()
-        receipt_url = ReceiptUrlField()
-
-        @extend_schema_field(MilestoneSerializer(many=True))
-        def get_milestones(self, dossier: Any) -> Any:
-            return MilestoneSerializer(self.context["milestones"], many=True).data
-
-    @extend_schema(
-        operation_id="dossier_retrieve",
-        tags=["dossiers"],
-        summary="One dossier the caller may see",
-        description=(
-            "With the applicant, the components received, the due dates and the public "
-            "milestones. A dossier the caller may not see is reported as not found (404)."
-        ),
-        responses={200: OutputSerializer, **problems(401, 404)},
-    )
-    def get(self, request: Request, code: str) -> Response:
-        dossier = dossier_get(viewer=request.user, code=code)
-        context = {"request": request, "milestones": dossier_milestones(dossier=dossier)}
-        output = DossierDetailApi.OutputSerializer(dossier, context=context)
-        return Response(output.data)
 
 
 # `/dossiers/` answers two operations. Each keeps its own class and names its serializers

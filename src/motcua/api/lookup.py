@@ -96,7 +96,10 @@ def lookup_answer(dossier: Any, milestones: list[Any]) -> dict[str, Any]:
         "state_label": dossier.get_state_display(),
         "national_status": dossier.national_status,
         "received_at": _instant.to_representation(dossier.received_at),
-        "due_at": _instant.to_representation(dossier.due_at) if dossier.due_at else None,
+        # The appointment the holder was last given (an apology's new date, else the due date).
+        "due_at": (
+            _instant.to_representation(dossier.appointment_at) if dossier.appointment_at else None
+        ),
         "result_channel": dossier.result_channel,
         "result_channel_label": dossier.get_result_channel_display(),
         "milestones": [

@@ -10,6 +10,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_choice_field
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
@@ -55,7 +57,10 @@ PROBLEM_DESCRIPTIONS = {
     401: "No or invalid credentials.",
     403: "Authenticated but not allowed.",
     404: "Not found, or not visible to the caller.",
-    409: "Conflict (e.g. idempotency_key_reused).",
+    409: (
+        "Conflict with the dossier's state or an earlier request: wrong_state, wrong_step, "
+        "already_assigned, supplement_once, apology_too_late, idempotency_key_reused, …"
+    ),
     429: "Too many attempts; see the Retry-After header.",
 }
 
@@ -133,3 +138,34 @@ def page_of(serializer: type[serializers.Serializer], name: str) -> type[seriali
         results = serializer(many=True)
 
     return PageSerializer
+
+
+@extend_schema_serializer(component_name="UserRef")
+class UserSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+
+
+class NamedChoiceField(serializers.ChoiceField):
+    """A choice whose schema is the enum component `enum_name`, wherever the field appears.
+
+    The schema generator names an inline enum after its field ("kind", "channel") and falls back
+    to hashed names when one field name covers several choice sets (a step's kind, a fee's
+    kind…). Naming the component here keeps the committed schema readable and stable.
+    """
+
+    def __init__(self, *, enum_name: str, **kwargs: Any) -> None:
+        self.enum_name = enum_name
+        super().__init__(**kwargs)
+
+
+class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = NamedChoiceField
+
+    def get_name(self) -> str:
+        return str(self.target.enum_name)
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> Any:
+        schema = build_choice_field(self.target)
+        schema.pop("x-spec-enum-id", None)
+        return schema

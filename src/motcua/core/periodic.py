@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db import close_old_connections
 
 
-def repeat(sweep: Callable[[], None], *, every: int | None) -> None:
+def repeat(sweep: Callable[[], Any], *, every: int | None) -> None:
     """Run `sweep` once, or every `every` seconds until Ctrl-C."""
     # Ctrl-C is how a developer stops `make worker`; work in flight is left to the next round.
     with contextlib.suppress(KeyboardInterrupt):

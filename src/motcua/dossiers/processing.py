@@ -137,11 +137,27 @@ def _may_act_on(actor: Any, step: DossierStep) -> str | None:
 
 
 def _acting_step(
-    actor: Any, dossier: Dossier, kinds: Iterable[str], what: str
+    actor: Any, dossier: Dossier, kinds: Iterable[str], what: str, step_id: int | None = None
 ) -> tuple[DossierStep, str]:
-    """The open step of one of `kinds` the actor is to act on, with the actor's role."""
+    """The open step of one of `kinds` the actor is to act on, with the actor's role.
+
+    A client that names the step it is finishing (`step_id`) gets a conflict, not the next step
+    finished, when its request repeats one that already went through.
+    """
     wanted = set(kinds)
     open_steps = _open_steps(dossier)
+    if step_id is not None:
+        open_steps = [s for s in open_steps if s.pk == step_id]
+        if not open_steps:
+            raise Conflict(
+                _(
+                    "Bước %(step)s của hồ sơ %(code)s không còn mở (đã xong, hoặc không thuộc "
+                    "hồ sơ): thao tác đã được thực hiện trước đó. Hãy tải lại hồ sơ."
+                )
+                % {"step": step_id, "code": dossier.code},
+                code="step_not_open",
+                extra={"field": "step"},
+            )
     steps = [s for s in open_steps if s.kind in wanted]
     for step in steps:
         role = _may_act_on(actor, step)
@@ -429,8 +445,8 @@ def _notice_create(
     )
 
 
-def _required_text(value: str, field: str, message: str) -> str:
-    text = " ".join((value or "").split()) if field != "note" else (value or "").strip()
+def _required_text(value: str, field: str, message: str, *, multiline: bool = False) -> str:
+    text = (value or "").strip() if multiline else " ".join((value or "").split())
     if not text:
         raise ValidationFailed(message, extra={"field": field})
     return text
@@ -518,7 +534,9 @@ def _next_stage(
 
 
 @transaction.atomic
-def step_forward(*, actor: Any, code: str, note: str = "") -> list[DossierStep]:
+def step_forward(
+    *, actor: Any, code: str, note: str = "", step_id: int | None = None
+) -> list[DossierStep]:
     """Finish the actor's step (examined, drafted, signed…) and send the dossier on."""
     dossier = _locked(code)
     _require_state(dossier, [DossierState.IN_PROCESSING], _("chuyển bước tiếp theo"))
@@ -527,6 +545,7 @@ def step_forward(*, actor: Any, code: str, note: str = "") -> list[DossierStep]:
         dossier,
         [StepKind.HANDLING, StepKind.SIGNING],
         _("chuyển bước tiếp theo"),
+        step_id,
     )
     if step.stage == _last_processing_stage(dossier):
         raise Conflict(
@@ -590,6 +609,14 @@ def consultation_request(
     amount = _positive_days(budget, "budget")
     if unit is None or _related(unit, step.unit):
         raise ValidationFailed(_("Chọn một cơ quan khác để lấy ý kiến."), extra={"field": "unit"})
+    if DossierStep.objects.filter(
+        dossier=dossier, kind=StepKind.CONSULTATION, unit=unit, finished_at__isnull=True
+    ).exists():
+        raise Conflict(
+            _("Đang chờ ý kiến của %(unit)s về hồ sơ này; không gửi lần nữa.")
+            % {"unit": unit.name},
+            code="consultation_pending",
+        )
     now = timezone.now()
     calendar = dossier_calendar(dossier)
     consultation = _step_create(
@@ -620,7 +647,7 @@ def consultation_reply(*, actor: Any, code: str, opinion: str) -> DossierStep:
     """The consulted agency answers; its step closes against its own sub-deadline."""
     dossier = _locked(code)
     _require_state(dossier, OPEN_STATES, _("trả lời ý kiến"))
-    opinion = _required_text(opinion, "note", _("Cần nhập nội dung ý kiến."))
+    opinion = _required_text(opinion, "opinion", _("Cần nhập nội dung ý kiến."), multiline=True)
     step, role = _acting_step(actor, dossier, [StepKind.CONSULTATION], _("trả lời ý kiến"))
     now = timezone.now()
     calendar = dossier_calendar(dossier)
@@ -1165,12 +1192,13 @@ def dossier_resolve(
     result_number: str,
     summary: str = "",
     document: UploadedFile | None = None,
+    step_id: int | None = None,
 ) -> Dossier:
     """The result is issued (document attached): the dossier is resolved and goes to the desk."""
     dossier = _locked(code)
     _require_state(dossier, [DossierState.IN_PROCESSING], _("ban hành kết quả"))
     step, role = _acting_step(
-        actor, dossier, [StepKind.HANDLING, StepKind.SIGNING], _("ban hành kết quả")
+        actor, dossier, [StepKind.HANDLING, StepKind.SIGNING], _("ban hành kết quả"), step_id
     )
     if step.stage != _last_processing_stage(dossier):
         raise Conflict(

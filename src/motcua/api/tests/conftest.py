@@ -71,6 +71,21 @@ class Personas:
         return self.token_client("chuyenvien")
 
     @property
+    def head(self) -> APIClient:
+        """truongphong: head of the land office's registration department (assigns, approves)."""
+        return self.token_client("truongphong")
+
+    @property
+    def director(self) -> APIClient:
+        """lanhdao: director of the land registration office (signs)."""
+        return self.token_client("lanhdao")
+
+    @property
+    def tax_officer(self) -> APIClient:
+        """canbothue: officer of the tax office, consulted on the financial obligation."""
+        return self.token_client("canbothue")
+
+    @property
     def anonymous(self) -> APIClient:
         return APIClient()
 

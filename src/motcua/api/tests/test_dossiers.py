@@ -55,7 +55,9 @@ def test_it_searches_the_applicant_name_without_accents(personas, received):
 
 
 def test_it_filters_by_state(personas, received):
-    assert personas.officer.get("/api/v1/dossiers/", {"state": "in_processing"}).json()["count"] == 1
+    assert (
+        personas.officer.get("/api/v1/dossiers/", {"state": "in_processing"}).json()["count"] == 1
+    )
     assert personas.officer.get("/api/v1/dossiers/", {"state": "returned"}).json()["count"] == 0
 
 
@@ -96,9 +98,20 @@ def test_it_shows_a_dossier_with_applicant_components_and_milestones(personas, r
     assert dossier["original_due_at"] == dossier["due_at"] == "2026-05-22T17:00:00+07:00"
     assert dossier["receiving_unit"]["code"] == "000.00.01.H57"
     assert dossier["components"] == received["components"]
+    # Received, then sent to the land registration office at once (electronic transfer).
     assert dossier["milestones"] == [
-        {"at": "2026-04-21T10:00:00+07:00", "label": "Hồ sơ đã được tiếp nhận"}
+        {"at": "2026-04-21T10:00:00+07:00", "label": "Hồ sơ đã được tiếp nhận"},
+        {"at": "2026-04-21T10:00:00+07:00", "label": "Hồ sơ đã được chuyển đến cơ quan giải quyết"},
     ]
+    assert [(s["code"], s["finished_at"] is None) for s in dossier["steps"]] == [
+        ("tiep_nhan", False),
+        ("tham_dinh", True),
+    ]
+    assert dossier["handovers"][0]["to_unit"]["code"] == "000.20.30.H57.P01"
+    assert dossier["clock"]["paused"] is False
+    assert dossier["payment"] is None
+    assert dossier["notices"] == dossier["supplements"] == []
+    assert dossier["result"]["return_channel"] is None
     assert "lookup_secret" not in dossier
 
 
