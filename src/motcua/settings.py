@@ -144,7 +144,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "motcua API",
-    "DESCRIPTION": "Public Administration Center: catalogue, intake, lookup and calendar.",
+    "DESCRIPTION": (
+        "Public Administration Center: catalogue, intake, processing across agencies, "
+        "worklists, lookup and calendar."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
