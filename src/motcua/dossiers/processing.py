@@ -1062,11 +1062,27 @@ def apology_issue(*, actor: Any, code: str, reason: str, new_due_at: datetime) -
 # Endings: not eligible, withdrawal, resolve, return, uncollected
 
 
-def _close_open_work(dossier: Dossier, *, actor: Any, at: datetime, note: str) -> None:
+def _processing_stop(
+    dossier: Dossier, *, actor: Any, state: str, kind: str, note: str, **notice: Any
+) -> DossierNotice:
+    """End processing with a notice (rejection, stop): open steps and pauses are closed."""
+    now = timezone.now()
+    issued = _notice_create(
+        dossier,
+        kind=kind,
+        unit=_agency_of(dossier.competent_unit),
+        actor=actor,
+        at=now,
+        **notice,
+    )
     calendar = dossier_calendar(dossier)
     for step in _open_steps(dossier):
-        _finish_step(step, actor=actor, at=at, calendar=calendar, note=note)
-    DossierPause.objects.filter(dossier=dossier, ended_at__isnull=True).update(ended_at=at)
+        _finish_step(step, actor=actor, at=now, calendar=calendar, note=note)
+    DossierPause.objects.filter(dossier=dossier, ended_at__isnull=True).update(ended_at=now)
+    dossier.state, dossier.stopped_at = state, now
+    dossier.milestones.append(milestone(f"dossier.{state}", now))
+    dossier.save(update_fields=["state", "stopped_at", "milestones"])
+    return issued
 
 
 @transaction.atomic
@@ -1082,21 +1098,16 @@ def dossier_reject(*, actor: Any, code: str, reason: str, legal_basis: str) -> D
     )
     reason = _required_text(reason, "reason", _("Cần nêu rõ lý do không đủ điều kiện."))
     legal_basis = _required_text(legal_basis, "legal_basis", _("Cần nêu căn cứ pháp lý."))
-    now = timezone.now()
-    notice = _notice_create(
+    notice = _processing_stop(
         dossier,
-        kind=DossierNoticeKind.REJECTION,
-        unit=_agency_of(dossier.competent_unit),
         actor=actor,
-        at=now,
+        state=DossierState.REJECTED,
+        kind=DossierNoticeKind.REJECTION,
+        note=_("Hồ sơ không đủ điều kiện"),
         reason=reason,
         legal_basis=legal_basis,
         signed_by=actor,
     )
-    _close_open_work(dossier, actor=actor, at=now, note=_("Hồ sơ không đủ điều kiện"))
-    dossier.state, dossier.stopped_at = DossierState.REJECTED, now
-    dossier.milestones.append(milestone("dossier.rejected", now))
-    dossier.save(update_fields=["state", "stopped_at", "milestones"])
     with translation.override("vi"):
         body = _(
             "Hồ sơ %(code)s không đủ điều kiện giải quyết: %(reason)s. Nhận thông báo và hồ sơ "
@@ -1146,21 +1157,16 @@ def withdrawal_confirm(*, actor: Any, code: str) -> DossierNotice:
     dossier = _locked(code)
     role = _withdrawal_officer(actor, dossier)
     _require_state(dossier, [DossierState.WITHDRAWAL_REQUESTED], _("xác nhận rút hồ sơ"))
-    now = timezone.now()
     with translation.override("vi"):
         reason = _("Người nộp đề nghị rút hồ sơ: %(r)s") % {"r": dossier.withdrawal_reason}
-    notice = _notice_create(
+    notice = _processing_stop(
         dossier,
-        kind=DossierNoticeKind.STOP,
-        unit=_agency_of(dossier.competent_unit),
         actor=actor,
-        at=now,
+        state=DossierState.STOPPED,
+        kind=DossierNoticeKind.STOP,
+        note=_("Dừng giải quyết: rút hồ sơ"),
         reason=reason,
     )
-    _close_open_work(dossier, actor=actor, at=now, note=_("Dừng giải quyết: rút hồ sơ"))
-    dossier.state, dossier.stopped_at = DossierState.STOPPED, now
-    dossier.milestones.append(milestone("dossier.stopped", now))
-    dossier.save(update_fields=["state", "stopped_at", "milestones"])
     with translation.override("vi"):
         body = _("Hồ sơ %(code)s đã dừng giải quyết theo đề nghị rút hồ sơ của người nộp.") % {
             "code": dossier.code
