@@ -1,20 +1,41 @@
+"""Back-office pages: home, intake at the counter, dossiers and their printed forms, the
+worklist and the logbook (form 07). The action pages are in `processing_views`."""
+
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import formats, timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from motcua.agencies.models import Role
-from motcua.agencies.selectors import has_role, memberships_of, units_where
+from motcua.agencies.models import Role, Unit
+from motcua.agencies.selectors import has_role, memberships_of, scope_paths_of, units_where
 from motcua.backoffice.access import officer_required
-from motcua.backoffice.forms import ApplicantForm, guidance_items, received_components
+from motcua.backoffice.forms import (
+    ApplicantForm,
+    LogbookForm,
+    WorklistFilterForm,
+    guidance_items,
+    received_components,
+)
+from motcua.backoffice.processing_views import ACTIONS_BY_NAME, available_actions
 from motcua.catalog.selectors import procedure_list, version_get
-from motcua.core.errors import DomainError, PermissionDenied
+from motcua.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from motcua.dossiers import printing
-from motcua.dossiers.models import DossierState
+from motcua.dossiers.logbook import logbook_rows, logbook_xlsx
+from motcua.dossiers.models import Dossier, DossierState, PaymentNotice
 from motcua.dossiers.selectors import (
     dossier_count_by_state,
     dossier_get,
@@ -28,15 +49,27 @@ from motcua.dossiers.services import (
     reception_guidance_issue,
     reception_refusal_issue,
 )
+from motcua.dossiers.worklists import (
+    TAB_LABELS,
+    URGENCY_LABELS,
+    Tab,
+    Urgency,
+    WorkItem,
+    supplements_awaiting_approval,
+    work_items,
+    worklist,
+)
 from motcua.notifications.selectors import messages_for
 
 
 class LoginView(auth_views.LoginView):
     template_name = "backoffice/login.html"
     redirect_authenticated_user = True
+    # Without a page to go back to, an officer lands on their worklist.
+    next_page = reverse_lazy("backoffice:worklist")  # type: ignore[assignment]
 
 
-def _pdf(content: bytes, filename: str) -> HttpResponse:
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
@@ -156,24 +189,9 @@ def dossiers(request: HttpRequest) -> HttpResponse:
 
 
 @officer_required
-def dossier(request: HttpRequest, code: str) -> HttpResponse:
-    found = dossier_get(viewer=request.user, code=code)
-    return render(
-        request,
-        "backoffice/dossier.html",
-        {
-            "dossier": found,
-            "milestones": dossier_milestones(dossier=found),
-            "outbox": messages_for(target_type="dossier", target_id=found.code),
-            "lookup_url": printing.lookup_url(code=found.code),
-        },
-    )
-
-
-@officer_required
 def receipt(request: HttpRequest, code: str) -> HttpResponse:
     found = dossier_get(viewer=request.user, code=code)
-    return _pdf(printing.receipt_pdf(dossier=found), f"{found.code}-mau-01.pdf")
+    return pdf_response(printing.receipt_pdf(dossier=found), f"{found.code}-mau-01.pdf")
 
 
 @officer_required
@@ -193,4 +211,225 @@ def notice(request: HttpRequest, number: str) -> HttpResponse:
 @officer_required
 def notice_print(request: HttpRequest, number: str) -> HttpResponse:
     found = notice_get(viewer=request.user, number=number)
-    return _pdf(printing.notice_pdf(notice=found), f"{found.number}.pdf")
+    return pdf_response(printing.notice_pdf(notice=found), f"{found.number}.pdf")
+
+
+# ---------------------------------------------------------------------------------------------
+# The dossier page
+
+
+@dataclass(frozen=True)
+class Clock:
+    original_due_at: datetime | None
+    due_at: datetime | None
+    rescheduled_due_at: datetime | None
+    status: str
+
+
+_PAUSED_STATES = {DossierState.SUPPLEMENT_REQUESTED, DossierState.AWAITING_PAYMENT}
+
+
+def _clock(dossier: Dossier) -> Clock:
+    if dossier.timeliness:
+        status = dossier.get_timeliness_display()
+    elif not dossier.is_open or dossier.due_at is None:
+        status = ""
+    elif dossier.state in _PAUSED_STATES:
+        status = str(URGENCY_LABELS[Urgency.PAUSED])
+    else:
+        overdue = dossier.due_at < timezone.now()
+        status = str(URGENCY_LABELS[Urgency.OVERDUE if overdue else Urgency.WITHIN])
+    return Clock(dossier.original_due_at, dossier.due_at, dossier.rescheduled_due_at, status)
+
+
+@officer_required
+def dossier(request: HttpRequest, code: str) -> HttpResponse:
+    found = dossier_get(viewer=request.user, code=code)
+    actions = [
+        (spec, reverse(f"backoffice:{spec.url_name}", args=[code]))
+        for spec in (ACTIONS_BY_NAME[name] for name in available_actions(request.user, found))
+    ]
+    return render(
+        request,
+        "backoffice/dossier.html",
+        {
+            "dossier": found,
+            "actions": actions,
+            "clock": _clock(found),
+            "steps": found.steps.select_related("unit", "assignee").order_by("started_at", "pk"),
+            "pauses": found.pauses.all(),
+            "notices": found.notices.select_related("issuing_unit"),
+            "supplements": found.supplements.select_related("proposed_by", "decided_by"),
+            "payment": PaymentNotice.objects.filter(dossier=found).first(),
+            "milestones": dossier_milestones(dossier=found),
+            "outbox": messages_for(target_type="dossier", target_id=found.code),
+            "lookup_url": printing.lookup_url(code=found.code),
+        },
+    )
+
+
+@officer_required
+def control_slip(request: HttpRequest, code: str) -> HttpResponse:
+    found = dossier_get(viewer=request.user, code=code)
+    return pdf_response(printing.control_slip_pdf(dossier=found), f"{found.code}-mau-06.pdf")
+
+
+@officer_required
+def dossier_notice_print(request: HttpRequest, code: str, number: str) -> HttpResponse:
+    found = dossier_get(viewer=request.user, code=code)
+    notice = found.notices.select_related("issuing_unit__parent").filter(number=number).first()
+    if notice is None:
+        raise NotFound(_("Không tìm thấy phiếu %(number)s.") % {"number": number})
+    notice.dossier = found
+    return pdf_response(printing.dossier_notice_pdf(notice=notice), f"{notice.number}.pdf")
+
+
+@officer_required
+def payment_notice_print(request: HttpRequest, code: str) -> HttpResponse:
+    found = dossier_get(viewer=request.user, code=code)
+    payment = PaymentNotice.objects.filter(dossier=found).first()
+    if payment is None:
+        raise NotFound(_("Hồ sơ %(code)s chưa có thông báo nộp tiền.") % {"code": code})
+    payment.dossier = found
+    return pdf_response(printing.payment_notice_pdf(payment=payment), f"{payment.number}.pdf")
+
+
+@officer_required
+def result_document(request: HttpRequest, code: str) -> HttpResponse:
+    found = dossier_get(viewer=request.user, code=code)
+    document = found.result_document
+    if document is None:
+        raise NotFound(_("Hồ sơ %(code)s chưa có văn bản kết quả.") % {"code": code})
+    with document.file.open("rb") as content:
+        response = HttpResponse(content.read(), content_type=document.content_type)
+    disposition = content_disposition_header(as_attachment=False, filename=document.original_name)
+    response["Content-Disposition"] = disposition or "inline"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# The worklist
+
+
+def left_text(item: WorkItem) -> str:
+    """Working time left, as officers say it: "2 ngày 3,5 giờ", or "quá 1 ngày 2 giờ"."""
+    days, hours = item.left_days_hours
+    parts = [_("%(n)s ngày") % {"n": days}] if days else []
+    if hours or not days:
+        shown = formats.number_format(hours if hours % 1 else int(hours))
+        parts.append(_("%(n)s giờ") % {"n": shown})
+    text = " ".join(parts)
+    return _("quá %(left)s") % {"left": text} if item.left.total_seconds() < 0 else text
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    item: WorkItem
+    left: str
+
+
+WORKLIST_PAGE_SIZE = 25
+
+
+@officer_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    filters = WorklistFilterForm(request.GET)
+    tab = filters.value("tab") or Tab.MINE
+    chosen = {"procedure": filters.value("procedure"), "state": filters.value("state")}
+    tabs = [
+        (t.value, TAB_LABELS[t], worklist(viewer=request.user, tab=t, **chosen).count())
+        for t in Tab
+    ]
+    page = Paginator(worklist(viewer=request.user, tab=tab, **chosen), WORKLIST_PAGE_SIZE)
+    current = page.get_page(request.GET.get("page"))
+    rows = [WorkRow(item, left_text(item)) for item in work_items(steps=current.object_list)]
+    heads = has_role(user=request.user, roles=[Role.DEPARTMENT_HEAD])
+    return render(
+        request,
+        "backoffice/worklist.html",
+        {
+            "filters": filters,
+            "tab": tab,
+            "tabs": tabs,
+            "page": current,
+            "rows": rows,
+            "query": urlencode({k: v for k, v in chosen.items() if v}),
+            "supplements": list(supplements_awaiting_approval(viewer=request.user))
+            if heads
+            else None,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The logbook (form 07)
+
+
+def _logbook_units(viewer: Any) -> QuerySet[Unit]:
+    """The viewer's own units and the agencies or centers they work in."""
+    own = [m.unit_id for m in memberships_of(user=viewer)]
+    return Unit.objects.filter(Q(pk__in=own) | Q(path__in=scope_paths_of(user=viewer)))
+
+
+def _logbook_form(request: HttpRequest) -> LogbookForm:
+    units = _logbook_units(request.user)
+    if "unit" in request.GET:
+        return LogbookForm(request.GET, units=units)
+    today = timezone.localdate()
+    first = units.first()
+    defaults = {"unit": first.pk if first else "", "start": today.replace(day=1), "end": today}
+    return LogbookForm(defaults, units=units)
+
+
+def _logbook_query(request: HttpRequest) -> tuple[Unit, dt.date, dt.date]:
+    form = _logbook_form(request)
+    if not form.is_valid():
+        raise ValidationFailed(" ".join(str(e) for errors in form.errors.values() for e in errors))
+    data = form.cleaned_data
+    return data["unit"], data["start"], data["end"]
+
+
+@officer_required
+def logbook(request: HttpRequest) -> HttpResponse:
+    form = _logbook_form(request)
+    if not form.is_valid():
+        return render(request, "backoffice/logbook.html", {"form": form}, status=400)
+    unit, start, end = (form.cleaned_data[name] for name in ("unit", "start", "end"))
+    rows = logbook_rows(units=[unit], start=start, end=end)
+    query = urlencode({"unit": unit.pk, "start": start.isoformat(), "end": end.isoformat()})
+    return render(
+        request,
+        "backoffice/logbook.html",
+        {
+            "form": form,
+            "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+            "query": query,
+        },
+    )
+
+
+def _logbook_filename(unit: Unit, start: dt.date, end: dt.date, extension: str) -> str:
+    return f"so-theo-doi-{unit.code}-{start:%Y%m%d}-{end:%Y%m%d}.{extension}"
+
+
+@officer_required
+def logbook_pdf(request: HttpRequest) -> HttpResponse:
+    unit, start, end = _logbook_query(request)
+    rows = logbook_rows(units=[unit], start=start, end=end)
+    content = printing.logbook_pdf(rows=rows, unit=unit, start=start, end=end)
+    return pdf_response(content, _logbook_filename(unit, start, end, "pdf"))
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@officer_required
+def logbook_workbook(request: HttpRequest) -> HttpResponse:
+    unit, start, end = _logbook_query(request)
+    rows = logbook_rows(units=[unit], start=start, end=end)
+    response = HttpResponse(
+        logbook_xlsx(rows=rows, unit=unit, start=start, end=end), content_type=XLSX
+    )
+    filename = _logbook_filename(unit, start, end, "xlsx")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -59,7 +59,8 @@ def test_it_receives_a_walk_in_dossier_and_the_citizen_looks_it_up(
     assert "Không tìm thấy hồ sơ" in citizen.locator("[role=alert]").inner_text()
     citizen.fill("#id_secret", dossier.lookup_secret)
     citizen.click("main button[type=submit]")
-    assert citizen.locator("#state").inner_text() == "Đã tiếp nhận"
+    # Received and transferred to the land office at once (electronic transfer).
+    assert citizen.locator("#state").inner_text() == "Đang giải quyết"
     assert "Nguyễn Văn An" not in citizen.content()
     citizen.screenshot(path=str(artifacts_dir / "public-lookup-phone.png"), full_page=True)
 

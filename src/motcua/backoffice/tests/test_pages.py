@@ -42,15 +42,19 @@ def applicant_post(version, *, tick: bool = True, action: str = "accept", **extr
 
 def page_urls(dossier: Dossier, notice: ReceptionNotice) -> dict[str, str]:
     """Every back-office page, with arguments for the ones that take them."""
-    args = {
-        "intake": [dossier.procedure_version_id],
-        "dossier": [dossier.code],
-        "receipt": [dossier.code],
-        "notice": [notice.number],
-        "notice_print": [notice.number],
+    values = {
+        "version_id": dossier.procedure_version_id,
+        "code": dossier.code,
+        "number": notice.number,
     }
-    names = [p.name for p in backoffice_urls.urlpatterns if isinstance(p, URLPattern)]
-    return {name: reverse(f"backoffice:{name}", args=args.get(name, [])) for name in names}
+    return {
+        pattern.name: reverse(
+            f"backoffice:{pattern.name}",
+            kwargs={name: values[name] for name in pattern.pattern.converters},
+        )
+        for pattern in backoffice_urls.urlpatterns
+        if isinstance(pattern, URLPattern) and pattern.name
+    }
 
 
 @pytest.fixture
