@@ -13,18 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from motcua.agencies.models import Role, Unit
-from motcua.agencies.selectors import memberships_of
+from motcua.agencies.models import Role
 from motcua.backoffice import forms as action_forms
 from motcua.backoffice.access import officer_required
-from motcua.catalog.models import StepKind, WorkflowStep
+from motcua.catalog.models import StepKind
 from motcua.core.errors import DomainError, NotFound, PermissionDenied
 from motcua.dossiers import processing
 from motcua.dossiers.models import (
@@ -41,55 +39,27 @@ from motcua.dossiers.selectors import dossier_get
 # Who may do what (for showing buttons; the services decide)
 
 
-def _roles_in(viewer: Any, unit: Unit) -> set[str]:
-    """The viewer's roles in `unit`, in a unit above it, or in a department inside it."""
-    return {
-        m.role
-        for m in memberships_of(user=viewer)
-        if unit.path.startswith(m.unit.path) or m.unit.path.startswith(unit.path)
-    }
-
-
-def _may_act_on(viewer: Any, step: DossierStep) -> bool:
-    if step.assignee_id is not None:
-        return bool(step.assignee_id == viewer.pk)
-    return step.role in _roles_in(viewer, step.unit)
-
-
-def _open_steps(dossier: Dossier) -> list[DossierStep]:
-    return list(
-        dossier.steps.filter(finished_at__isnull=True)
-        .select_related("unit", "assignee")
-        .order_by("stage", "pk")
-    )
-
-
 _LEADERS = {Role.DEPARTMENT_HEAD, Role.SIGNING_AUTHORITY}
 
 
 def _leads(viewer: Any, step: DossierStep) -> bool:
-    return step.kind != StepKind.RETURN and bool(_LEADERS & _roles_in(viewer, step.unit))
+    return step.kind != StepKind.RETURN and bool(_LEADERS & processing.roles_in(viewer, step.unit))
 
 
 def assignable_steps(viewer: Any, dossier: Dossier) -> list[DossierStep]:
     """Open steps of the units the viewer leads (department head or agency head)."""
-    return [step for step in _open_steps(dossier) if _leads(viewer, step)]
+    return [step for step in processing.open_steps(dossier) if _leads(viewer, step)]
 
 
 def _work_step(viewer: Any, dossier: Dossier) -> dict[str, Any]:
     """The handling or signing step the viewer is finishing, for the forward and resolve forms."""
     kinds = {StepKind.HANDLING, StepKind.SIGNING}
-    held = [s for s in _open_steps(dossier) if s.kind in kinds and _may_act_on(viewer, s)]
+    held = [
+        s
+        for s in processing.open_steps(dossier)
+        if s.kind in kinds and processing.may_act_on(viewer, s) is not None
+    ]
     return {"step": held[0].pk if held else None}
-
-
-def _is_last_processing_stage(dossier: Dossier, stage: int) -> bool:
-    last = (
-        WorkflowStep.objects.filter(version_id=dossier.procedure_version_id)
-        .exclude(kind=StepKind.RETURN)
-        .aggregate(last=Max("stage"))["last"]
-    )
-    return stage == last
 
 
 _APOLOGY_STATES = {
@@ -104,13 +74,13 @@ _AGENCY_OFFICERS = {Role.HANDLING_OFFICER, Role.DEPARTMENT_HEAD, Role.SIGNING_AU
 def available_actions(viewer: Any, dossier: Dossier) -> list[str]:
     """The names of the actions the viewer can take now, from the state and the open step the
     viewer holds. Only decides which buttons to show: the services check again."""
-    state, steps = dossier.state, _open_steps(dossier)
-    acting = {step.kind: step for step in steps if _may_act_on(viewer, step)}
+    state, steps = dossier.state, processing.open_steps(dossier)
+    acting = {step.kind: step for step in steps if processing.may_act_on(viewer, step) is not None}
     work = acting.get(StepKind.HANDLING) or acting.get(StepKind.SIGNING)
-    at_desk = Role.RECEPTION_OFFICER in _roles_in(viewer, dossier.receiving_unit)
-    agency = _roles_in(viewer, dossier.competent_unit)
+    at_desk = Role.RECEPTION_OFFICER in processing.roles_in(viewer, dossier.receiving_unit)
+    agency = processing.roles_in(viewer, dossier.competent_unit)
     working = state == DossierState.IN_PROCESSING
-    last = working and work is not None and _is_last_processing_stage(dossier, work.stage)
+    last = working and work is not None and processing.last_processing_stage(dossier) == work.stage
     supplements = set(dossier.supplements.values_list("status", flat=True))
     allowed = {
         "assign": state in OPEN_STATES and any(_leads(viewer, step) for step in steps),

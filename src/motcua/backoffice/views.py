@@ -56,6 +56,7 @@ from motcua.dossiers.worklists import (
     Urgency,
     WorkItem,
     supplements_awaiting_approval,
+    waiting_for_applicant,
     work_items,
     worklist,
 )
@@ -356,6 +357,9 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "query": urlencode({k: v for k, v in chosen.items() if v}),
             "supplements": list(supplements_awaiting_approval(viewer=request.user))
             if heads
+            else None,
+            "waiting": list(waiting_for_applicant(viewer=request.user))
+            if has_role(user=request.user, roles=[Role.RECEPTION_OFFICER])
             else None,
         },
     )

@@ -109,12 +109,14 @@ def _related(member_unit: Unit, unit: Unit) -> bool:
     return unit.path.startswith(member_unit.path) or member_unit.path.startswith(unit.path)
 
 
+def roles_in(actor: Any, unit: Unit) -> set[str]:
+    """The actor's roles in `unit`, in a unit above it, or in a department inside it."""
+    return {m.role for m in memberships_of(user=actor) if _related(m.unit, unit)}
+
+
 def _role_in(actor: Any, unit: Unit, roles: Iterable[str]) -> str | None:
-    wanted = set(roles)
-    for membership in memberships_of(user=actor):
-        if membership.role in wanted and _related(membership.unit, unit):
-            return membership.role
-    return None
+    held = roles_in(actor, unit)
+    return next((role for role in roles if role in held), None)
 
 
 def _require_role(actor: Any, unit: Unit, roles: Iterable[str], what: str) -> str:
@@ -129,7 +131,7 @@ def _require_role(actor: Any, unit: Unit, roles: Iterable[str], what: str) -> st
     return role
 
 
-def _may_act_on(actor: Any, step: DossierStep) -> str | None:
+def may_act_on(actor: Any, step: DossierStep) -> str | None:
     """The role in which the actor may act on an open step, if any."""
     if step.assignee_id is not None:
         return step.role if step.assignee_id == actor.pk else None
@@ -145,10 +147,10 @@ def _acting_step(
     finished, when its request repeats one that already went through.
     """
     wanted = set(kinds)
-    open_steps = _open_steps(dossier)
+    candidates = open_steps(dossier)
     if step_id is not None:
-        open_steps = [s for s in open_steps if s.pk == step_id]
-        if not open_steps:
+        candidates = [s for s in candidates if s.pk == step_id]
+        if not candidates:
             raise Conflict(
                 _(
                     "Bước %(step)s của hồ sơ %(code)s không còn mở (đã xong, hoặc không thuộc "
@@ -158,17 +160,17 @@ def _acting_step(
                 code="step_not_open",
                 extra={"field": "step"},
             )
-    steps = [s for s in open_steps if s.kind in wanted]
+    steps = [s for s in candidates if s.kind in wanted]
     for step in steps:
-        role = _may_act_on(actor, step)
+        role = may_act_on(actor, step)
         if role is not None:
             return step, role
-    if not open_steps:
+    if not candidates:
         raise Conflict(
             _("Hồ sơ %(code)s không còn bước nào đang xử lý.") % {"code": dossier.code},
             code="wrong_step",
         )
-    step = (steps or open_steps)[0]
+    step = (steps or candidates)[0]
     holder = step.assignee.display_name() if step.assignee else step.unit.name
     message = _("Không thể %(what)s: hồ sơ %(code)s đang ở bước «%(step)s» của %(holder)s.") % {
         "code": dossier.code,
@@ -183,7 +185,7 @@ def _acting_step(
     raise Conflict(message, code="wrong_step")
 
 
-def _open_steps(dossier: Dossier) -> list[DossierStep]:
+def open_steps(dossier: Dossier) -> list[DossierStep]:
     return list(
         DossierStep.objects.filter(dossier=dossier, finished_at__isnull=True)
         .select_related("unit", "assignee", "workflow_step")
@@ -231,7 +233,13 @@ def _require_state(dossier: Dossier, states: Iterable[str], what: str) -> None:
 def _finish_step(
     step: DossierStep, *, actor: Any, at: datetime, calendar: WorkCalendar, note: str = ""
 ) -> str:
-    timeliness = classify_finish(calendar=calendar, finished=at, due=step.due_at)
+    # The return step has no budget: when the applicant comes for the result is theirs to
+    # choose, so it is not judged (the dossier's own timeliness is set when it is resolved).
+    timeliness = (
+        ""
+        if step.kind == StepKind.RETURN
+        else classify_finish(calendar=calendar, finished=at, due=step.due_at)
+    )
     step.finished_at, step.finished_by, step.timeliness = at, actor, timeliness
     if note:
         step.note = note
@@ -320,7 +328,7 @@ def _stage_done(dossier: Dossier, stage: int) -> bool:
     ).exists()
 
 
-def _last_processing_stage(dossier: Dossier) -> int:
+def last_processing_stage(dossier: Dossier) -> int:
     """The stage before the return step: the one whose officers resolve the dossier."""
     return max(w.stage for w in _workflow(dossier) if w.kind != StepKind.RETURN)
 
@@ -547,7 +555,7 @@ def step_forward(
         _("chuyển bước tiếp theo"),
         step_id,
     )
-    if step.stage == _last_processing_stage(dossier):
+    if step.stage == last_processing_stage(dossier):
         raise Conflict(
             _("Đây là bước cuối: hãy ban hành kết quả (giải quyết xong) thay vì chuyển tiếp."),
             code="resolve_instead",
@@ -1076,7 +1084,7 @@ def _processing_stop(
         **notice,
     )
     calendar = dossier_calendar(dossier)
-    for step in _open_steps(dossier):
+    for step in open_steps(dossier):
         _finish_step(step, actor=actor, at=now, calendar=calendar, note=note)
     DossierPause.objects.filter(dossier=dossier, ended_at__isnull=True).update(ended_at=now)
     dossier.state, dossier.stopped_at = state, now
@@ -1206,7 +1214,7 @@ def dossier_resolve(
     step, role = _acting_step(
         actor, dossier, [StepKind.HANDLING, StepKind.SIGNING], _("ban hành kết quả"), step_id
     )
-    if step.stage != _last_processing_stage(dossier):
+    if step.stage != last_processing_stage(dossier):
         raise Conflict(
             _("Chưa đến bước ban hành kết quả: hồ sơ còn các bước «%(step)s» trở đi.")
             % {"step": step.name},
@@ -1314,7 +1322,7 @@ def dossier_return(
         raise ValidationFailed(_("Hình thức trả kết quả không hợp lệ."), extra={"field": "channel"})
     now = timezone.now()
     calendar = dossier_calendar(dossier)
-    for step in _open_steps(dossier):
+    for step in open_steps(dossier):
         if step.kind == StepKind.RETURN:
             _finish_step(step, actor=actor, at=now, calendar=calendar)
     dossier.state, dossier.returned_at, dossier.returned_by = DossierState.RETURNED, now, actor

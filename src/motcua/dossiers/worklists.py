@@ -22,7 +22,13 @@ from motcua.agencies.models import Role
 from motcua.agencies.selectors import memberships_of
 from motcua.calendars.selectors import work_calendar_for
 from motcua.catalog.models import StepKind
-from motcua.dossiers.models import DossierState, DossierStep, SupplementRequest, SupplementStatus
+from motcua.dossiers.models import (
+    Dossier,
+    DossierState,
+    DossierStep,
+    SupplementRequest,
+    SupplementStatus,
+)
 from motcua.lib.workdays import working_time_between
 
 
@@ -155,4 +161,23 @@ def supplements_awaiting_approval(*, viewer: Any) -> QuerySet[SupplementRequest]
         .select_related("dossier", "proposed_by")
         .distinct()
         .order_by("proposed_at")
+    )
+
+
+def waiting_for_applicant(*, viewer: Any, limit: int = 50) -> QuerySet[Dossier]:
+    """Dossiers of the viewer's desks waiting for the applicant to supplement or to pay: the
+    desk receives the supplement or the payment, though no step of theirs is open."""
+    desks = [m.unit_id for m in memberships_of(user=viewer) if m.role == Role.RECEPTION_OFFICER]
+    return (
+        Dossier.objects.filter(receiving_unit_id__in=desks, state__in=_PAUSED_STATES)
+        .select_related("procedure_version")
+        .only(
+            "code",
+            "state",
+            "applicant_name",
+            "applicant_phone",
+            "received_at",
+            "procedure_version__name",
+        )
+        .order_by("received_at")[:limit]
     )

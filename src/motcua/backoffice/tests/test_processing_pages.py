@@ -457,6 +457,21 @@ class TestPayment:
         assert payment.number in PdfReader(BytesIO(pdf.content)).pages[0].extract_text()
         assert "37.500.000" in page_of(client.get(url("dossier", dossier)))
 
+    def test_the_desk_sees_the_dossiers_waiting_for_the_applicants_payment(
+        self, client, demo, dossier
+    ):
+        at_tax(demo, dossier)
+        client.force_login(demo.reception_officer)
+        assert dossier.code not in page_of(client.get(reverse("backoffice:worklist")))
+        client.force_login(demo.tax_officer)
+        client.post(
+            url("dossier_payment_notice", dossier),
+            {"line_kind_0": "charge", "line_name_0": "Lệ phí trước bạ", "line_amount_0": "500000"},
+        )
+        client.force_login(demo.reception_officer)
+        page = page_of(client.get(reverse("backoffice:worklist")))
+        assert dossier.code in page.split("Chờ người nộp bổ sung hoặc nộp tiền")[1]
+
     def test_a_notice_without_an_amount_is_refused_on_the_form(self, client, demo, dossier):
         at_tax(demo, dossier)
         client.force_login(demo.tax_officer)
