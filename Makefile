@@ -60,6 +60,7 @@ worker: venv
 run: demo serve
 
 test: messages-compiled
+	mkdir -p var
 	$(PY) -m pytest -q -n 2 -m "not browser"
 
 browser-test: messages-compiled
