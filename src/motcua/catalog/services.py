@@ -251,7 +251,7 @@ def _step(raw: Any, index: int) -> dict[str, Any]:
     except InvalidOperation:
         _fail(_("Thời gian của bước «%(c)s» phải là số.") % {"c": code}, f"{field}.budget")
     if not Decimal(0) <= amount <= MAX_AMOUNT:
-        _fail(_("Thời gian của bước «%(c)s» không được âm.") % {"c": code}, f"{field}.budget")
+        _fail(_("Thời gian của bước «%(c)s» phải từ 0 đến 99999.") % {"c": code}, f"{field}.budget")
     unit = item.get("unit") or ""
     return {
         "code": code,

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from motcua.agencies.models import Role
 from motcua.agencies.selectors import memberships_of
@@ -55,7 +56,8 @@ class Urgency(StrEnum):
 URGENCY_LABELS = {
     Urgency.WITHIN: _("Trong hạn"),
     Urgency.NEAR: _("Sắp đến hạn"),
-    Urgency.OVERDUE: _("Quá hạn"),
+    # "Quá hạn" also labels a finished step as late; here it is an open step past due.
+    Urgency.OVERDUE: pgettext_lazy("worklist urgency", "Quá hạn"),
     Urgency.PAUSED: _("Tạm dừng tính thời gian"),
 }
 

@@ -316,7 +316,7 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], Any], str, str]] = [
         "negative-budget",
         lambda r: _w(r)[1].update(budget=-1),
         "workflow[2].budget",
-        "Thời gian của bước «tham_dinh» không được âm",
+        "Thời gian của bước «tham_dinh» phải từ 0 đến 99999",
     ),
     (
         "budget-in-words",

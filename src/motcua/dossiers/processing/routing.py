@@ -46,7 +46,7 @@ from motcua.dossiers.processing.core import (
 def step_assign(*, actor: Any, code: str, step_id: int, assignee: Any) -> DossierStep:
     """A department head gives an open step of their unit to one of its officers."""
     dossier = _locked(code)
-    _require_state(dossier, OPEN_STATES, _("phân công"))
+    _require_state(dossier, OPEN_STATES, _("phân công hồ sơ"))
     step = (
         DossierStep.objects.select_related("unit", "assignee")
         .filter(dossier=dossier, pk=step_id, finished_at__isnull=True)
