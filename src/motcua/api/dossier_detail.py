@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -31,18 +30,14 @@ from motcua.api.serializers import (
 from motcua.catalog.models import FeeKind, StepKind
 from motcua.dossiers.models import (
     Dossier,
-    DossierNotice,
     DossierNoticeKind,
-    DossierStep,
-    Handover,
     PauseReason,
     PaymentNotice,
     ResultChannel,
-    SupplementRequest,
     SupplementStatus,
     Timeliness,
 )
-from motcua.dossiers.selectors import dossier_get, dossier_milestones
+from motcua.dossiers.selectors import dossier_milestones, dossier_trace_get
 from motcua.notifications.models import Channel as MessageChannel
 from motcua.notifications.models import DeliveryStatus
 from motcua.notifications.selectors import messages_for
@@ -281,45 +276,9 @@ class DossierDetailApi(Api):
 
 def dossier_representation(request: Request, *, code: str) -> Any:
     """The dossier as the caller may see it, in a fixed number of queries."""
-    dossier = dossier_get(viewer=request.user, code=code)
-    _prefetch_processing(dossier)
+    dossier = dossier_trace_get(viewer=request.user, code=code)
     context = {
         "request": request,
         "messages": list(messages_for(target_type="dossier", target_id=dossier.code)),
     }
     return DossierDetailApi.OutputSerializer(dossier, context=context).data
-
-
-def _prefetch_processing(dossier: Dossier) -> None:
-    # The dossier itself is scoped to the viewer by dossier_get; these are its own rows.
-    prefetch_related_objects(
-        [dossier],
-        "pauses",
-        Prefetch(
-            "steps",
-            queryset=DossierStep.objects.select_related(
-                "workflow_step", "unit", "assignee", "finished_by"
-            ),
-        ),
-        Prefetch(
-            "handovers",
-            queryset=Handover.objects.select_related(
-                "from_unit", "from_user", "to_unit", "to_user"
-            ),
-        ),
-        Prefetch(
-            "supplements",
-            queryset=SupplementRequest.objects.select_related(
-                "proposed_by", "decided_by", "notice"
-            ),
-        ),
-        Prefetch(
-            "notices",
-            queryset=DossierNotice.objects.select_related("issuing_unit", "issued_by", "signed_by"),
-        ),
-        Prefetch(
-            "payment",
-            queryset=PaymentNotice.objects.select_related("issuing_unit", "issued_by"),
-        ),
-        "result_document",
-    )

@@ -41,6 +41,7 @@ from motcua.dossiers.selectors import (
     dossier_get,
     dossier_list,
     dossier_milestones,
+    dossier_trace_get,
     notice_get,
     notice_list,
 )
@@ -245,7 +246,7 @@ def _clock(dossier: Dossier) -> Clock:
 
 @officer_required
 def dossier(request: HttpRequest, code: str) -> HttpResponse:
-    found = dossier_get(viewer=request.user, code=code)
+    found = dossier_trace_get(viewer=request.user, code=code)
     actions = [
         (spec, reverse(f"backoffice:{spec.url_name}", args=[code]))
         for spec in (ACTIONS_BY_NAME[name] for name in available_actions(request.user, found))
@@ -257,11 +258,11 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
             "dossier": found,
             "actions": actions,
             "clock": _clock(found),
-            "steps": found.steps.select_related("unit", "assignee").order_by("started_at", "pk"),
+            "steps": found.steps.all(),
             "pauses": found.pauses.all(),
-            "notices": found.notices.select_related("issuing_unit"),
-            "supplements": found.supplements.select_related("proposed_by", "decided_by"),
-            "payment": PaymentNotice.objects.filter(dossier=found).first(),
+            "notices": found.notices.all(),
+            "supplements": found.supplements.all(),
+            "payment": getattr(found, "payment", None),
             "milestones": dossier_milestones(dossier=found),
             "outbox": messages_for(target_type="dossier", target_id=found.code),
             "lookup_url": printing.lookup_url(code=found.code),

@@ -6,12 +6,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils.translation import gettext_lazy as _
 
 from motcua.agencies.selectors import memberships_of, unit_subtree_filter
 from motcua.core.errors import NotFound
-from motcua.dossiers.models import Dossier, DossierStep, ReceptionNotice
+from motcua.dossiers.models import (
+    Dossier,
+    DossierNotice,
+    DossierStep,
+    Handover,
+    PaymentNotice,
+    ReceptionNotice,
+    SupplementRequest,
+)
 from motcua.lib.text import search_terms
 
 # The milestones a receipt holder may see, with the words shown to them. Anything else in the
@@ -77,6 +93,44 @@ def dossier_get(*, viewer: Any, code: str) -> Dossier:
     )
     if dossier is None:
         raise NotFound(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code})
+    return dossier
+
+
+def dossier_trace_get(*, viewer: Any, code: str) -> Dossier:
+    """A dossier the viewer may see, with its whole route loaded: steps, hand-overs, pauses,
+    supplement requests, notices, payment and result (a fixed number of queries)."""
+    dossier = dossier_get(viewer=viewer, code=code)
+    prefetch_related_objects(
+        [dossier],
+        "pauses",
+        Prefetch(
+            "steps",
+            queryset=DossierStep.objects.select_related(
+                "workflow_step", "unit", "assignee", "finished_by"
+            ),
+        ),
+        Prefetch(
+            "handovers",
+            queryset=Handover.objects.select_related(
+                "from_unit", "from_user", "to_unit", "to_user"
+            ),
+        ),
+        Prefetch(
+            "supplements",
+            queryset=SupplementRequest.objects.select_related(
+                "proposed_by", "decided_by", "notice"
+            ),
+        ),
+        Prefetch(
+            "notices",
+            queryset=DossierNotice.objects.select_related("issuing_unit", "issued_by", "signed_by"),
+        ),
+        Prefetch(
+            "payment",
+            queryset=PaymentNotice.objects.select_related("issuing_unit", "issued_by"),
+        ),
+        "result_document",
+    )
     return dossier
 
 
