@@ -239,6 +239,7 @@ class Step:
 @dataclass
 class Version:
     id: int
+    procedure_id: int
     national_code: str
     receiving_unit_id: int
     competent_unit_id: int
@@ -295,6 +296,7 @@ class Demo:
             versions.append(
                 Version(
                     id=version.pk,
+                    procedure_id=version.procedure_id,
                     national_code=version.procedure.national_code,
                     receiving_unit_id=version.receiving_unit_id,
                     competent_unit_id=version.competent_unit_id,
@@ -416,8 +418,8 @@ DOSSIER_COLUMNS = words(
     "applicant_address applicant_phone"
 )
 STEP_COLUMNS = words(
-    "id dossier_id workflow_step_id stage kind name unit_id role assignee_id budget started_at "
-    "due_at finished_at finished_by_id timeliness overdue_noted_at"
+    "id dossier_id procedure_id workflow_step_id stage kind name unit_id role assignee_id budget "
+    "started_at due_at finished_at finished_by_id timeliness overdue_noted_at"
 )
 
 
@@ -621,7 +623,7 @@ class Generator:
         self, dossier_id: int, step_id: int, version: Version, timeline: Timeline, is_open: bool
     ) -> tuple[tuple, list[tuple]]:
         row = self.dossier_row(dossier_id, version, timeline, is_open)
-        step_rows = self.step_rows(dossier_id, step_id, timeline)
+        step_rows = self.step_rows(dossier_id, step_id, timeline, version.procedure_id)
         self.counts["dossiers"] += 1
         self.counts["open"] += is_open
         self.counts["steps"] += len(step_rows)
@@ -718,7 +720,9 @@ class Generator:
             f"09{rng.randrange(10**8):08d}",
         )
 
-    def step_rows(self, dossier_id: int, step_id: int, timeline: Timeline) -> list[tuple]:
+    def step_rows(
+        self, dossier_id: int, step_id: int, timeline: Timeline, procedure_id: int
+    ) -> list[tuple]:
         db = self.clock.db
         rows = []
         for step, started, finished, assignee in timeline.steps:
@@ -736,6 +740,7 @@ class Generator:
                 (
                     step_id + len(rows),
                     dossier_id,
+                    procedure_id,
                     step.workflow_step_id,
                     step.stage,
                     step.kind,

@@ -149,6 +149,20 @@ class Dossier(Applicant):
             models.Index(
                 fields=["competent_unit", "state", "due_at"], name="dossier_competent_idx"
             ),
+            # Worklists filtered by state: the open states are few rows among millions.
+            models.Index(
+                fields=["state"],
+                name="dossier_open_state_idx",
+                condition=models.Q(
+                    state__in=[
+                        "received",
+                        "in_processing",
+                        "supplement_requested",
+                        "awaiting_payment",
+                        "withdrawal_requested",
+                    ]
+                ),
+            ),
         ]
         verbose_name = _("hồ sơ")
         verbose_name_plural = _("hồ sơ")
@@ -190,6 +204,9 @@ class DossierStep(models.Model):
     """
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    # The dossier's procedure, copied so a worklist filtered by procedure stays on the partial
+    # indexes of open steps instead of joining every dossier.
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.PROTECT, related_name="+")
     workflow_step = models.ForeignKey(
         "catalog.WorkflowStep", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -226,6 +243,16 @@ class DossierStep(models.Model):
             models.Index(
                 fields=["assignee", "due_at"],
                 name="step_open_assignee_idx",
+                condition=models.Q(finished_at__isnull=True),
+            ),
+            models.Index(
+                fields=["unit", "procedure", "due_at"],
+                name="step_open_unit_proc_idx",
+                condition=models.Q(finished_at__isnull=True),
+            ),
+            models.Index(
+                fields=["assignee", "procedure", "due_at"],
+                name="step_open_assignee_proc_idx",
                 condition=models.Q(finished_at__isnull=True),
             ),
         ]

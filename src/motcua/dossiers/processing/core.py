@@ -240,6 +240,7 @@ def _step_create(
 ) -> DossierStep:
     return DossierStep.objects.create(
         dossier=dossier,
+        procedure_id=dossier.procedure_version.procedure_id,
         workflow_step=workflow_step,
         stage=stage,
         kind=kind,
