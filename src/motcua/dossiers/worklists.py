@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -98,6 +98,8 @@ def _open_steps(*, procedure: str, state: str) -> QuerySet[DossierStep]:
     if procedure:
         # The procedure is copied on each step, so the filter stays on the partial indexes of
         # open steps instead of joining a million dossiers.
+        # Resolved first: with the ids as literals the planner takes the (unit, procedure, due)
+        # index; with a subquery it walks the unit's steps in due order instead.
         ids = list(Procedure.objects.filter(national_code=procedure).values_list("pk", flat=True))
         steps = steps.filter(procedure_id__in=ids)
     if state:
@@ -120,17 +122,15 @@ def worklist(
 
 
 def worklist_counts(*, viewer: Any, procedure: str = "", state: str = "") -> dict[Tab, int]:
-    """How many open steps each tab holds, in one query."""
-    conditions = _tab_conditions(viewer)
-    either = Q(pk__in=[])
-    for condition in conditions.values():
-        either |= condition
-    counts = (
-        _open_steps(procedure=procedure, state=state)
-        .filter(either)
-        .aggregate(**{tab.value: Count("pk", filter=c) for tab, c in conditions.items()})
-    )
-    return {tab: counts[tab.value] for tab in Tab}
+    """How many open steps each tab holds.
+
+    One count per tab: each is an index-only scan of a partial index of open steps, where one
+    query counting the three tabs at once (an OR of their conditions) scans every step.
+    """
+    steps = _open_steps(procedure=procedure, state=state)
+    return {
+        tab: steps.filter(condition).count() for tab, condition in _tab_conditions(viewer).items()
+    }
 
 
 @dataclass(frozen=True)
