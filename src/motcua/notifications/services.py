@@ -54,18 +54,20 @@ def message_enqueue(
         if recipient
     ]
     messages = Message.objects.bulk_create(rows)
-    for message in messages:
-        # robust: a queue that is down must not turn the committed intake into an error page;
-        # the message stays due and the sweep (messages_deliver_due) sends it.
-        transaction.on_commit(partial(_enqueue_delivery, message.pk), robust=True)
+    if messages:
+        # One task for the email and the SMS of one milestone: one write to the queue per
+        # committed change. robust: a queue that is down must not turn the committed intake into
+        # an error page; the messages stay due and the sweep (messages_deliver_due) sends them.
+        ids = [message.pk for message in messages]
+        transaction.on_commit(partial(_enqueue_delivery, ids), robust=True)
     return messages
 
 
-def _enqueue_delivery(message_id: int) -> None:
+def _enqueue_delivery(message_ids: list[int]) -> None:
     # Imported here: the tasks module imports this one.
-    from motcua.notifications.tasks import deliver_message
+    from motcua.notifications.tasks import deliver_messages
 
-    deliver_message.enqueue(message_id)
+    deliver_messages.enqueue(message_ids)
 
 
 def message_deliver(*, message_id: int, now: datetime | None = None) -> Message | None:

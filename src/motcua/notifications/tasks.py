@@ -7,10 +7,11 @@ from motcua.notifications import services
 
 
 @background_task
-def deliver_message(message_id: int) -> str | None:
-    """Send one message of the outbox; its status afterwards, or None if there was nothing to do."""
-    message = services.message_deliver(message_id=message_id)
-    return message.status if message else None
+def deliver_messages(message_ids: list[int]) -> list[str | None]:
+    """Send messages of the outbox (the channels of one milestone); each one's status afterwards,
+    or None where there was nothing to do."""
+    delivered = [services.message_deliver(message_id=pk) for pk in message_ids]
+    return [message.status if message else None for message in delivered]
 
 
 @background_task

@@ -224,7 +224,7 @@ def _finish_step(
     return timeliness
 
 
-def _step_create(
+def _step_build(
     dossier: Dossier,
     *,
     at: datetime,
@@ -238,7 +238,8 @@ def _step_create(
     workflow_step: WorkflowStep | None = None,
     assignee: Any = None,
 ) -> DossierStep:
-    return DossierStep.objects.create(
+    """A step starting at `at`, due after its budget on the dossier's calendar (not saved)."""
+    return DossierStep(
         dossier=dossier,
         procedure_id=dossier.procedure_version.procedure_id,
         workflow_step=workflow_step,
@@ -259,6 +260,12 @@ def _step_create(
     )
 
 
+def _step_create(dossier: Dossier, **fields: Any) -> DossierStep:
+    step = _step_build(dossier, **fields)
+    step.save()
+    return step
+
+
 def _start_stage(
     dossier: Dossier,
     *,
@@ -270,9 +277,8 @@ def _start_stage(
     note: str = "",
 ) -> list[DossierStep]:
     """Open the steps of a workflow stage and record the hand-over to each of their units."""
-    workflow = [w for w in _workflow(dossier) if w.stage == stage]
-    steps = [
-        _step_create(
+    steps = DossierStep.objects.bulk_create(
+        _step_build(
             dossier,
             at=at,
             calendar=calendar,
@@ -284,10 +290,11 @@ def _start_stage(
             budget=w.budget,
             workflow_step=w,
         )
-        for w in workflow
-    ]
-    for step in steps:
-        Handover.objects.create(
+        for w in _workflow(dossier)
+        if w.stage == stage
+    )
+    Handover.objects.bulk_create(
+        Handover(
             dossier=dossier,
             at=at,
             from_unit=giver[0],
@@ -296,6 +303,8 @@ def _start_stage(
             timeliness=timeliness,
             note=note[:500],
         )
+        for step in steps
+    )
     dossier.stage = stage
     return steps
 
@@ -324,7 +333,8 @@ def dossier_route_start(*, dossier: Dossier, actor: Any, at: datetime) -> None:
     first = next((w for w in _workflow(dossier) if w.kind == StepKind.RECEPTION), None)
     if first is None:  # a version published before workflows existed
         return
-    reception = _step_create(
+    # The reception step is done as it starts: one row, written finished.
+    reception = _step_build(
         dossier,
         at=at,
         calendar=calendar,
@@ -337,7 +347,9 @@ def dossier_route_start(*, dossier: Dossier, actor: Any, at: datetime) -> None:
         workflow_step=first,
         assignee=actor,
     )
-    timeliness = _finish_step(reception, actor=actor, at=at, calendar=calendar)
+    timeliness = classify_finish(calendar=calendar, finished=at, due=reception.due_at)
+    reception.finished_at, reception.finished_by, reception.timeliness = at, actor, timeliness
+    reception.save()
     steps = _start_stage(
         dossier,
         stage=first.stage + 1,

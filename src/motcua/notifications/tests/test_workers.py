@@ -46,7 +46,7 @@ def test_the_db_worker_delivers_the_message(settings: Any, sms_gateway: FakeSmsG
     assert len(sms_gateway.accepted) == 1
     [task] = DBTaskResult.objects.all()
     assert task.status == TaskResultStatus.SUCCESSFUL
-    assert task.return_value == DeliveryStatus.SENT
+    assert task.return_value == [DeliveryStatus.SENT]
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_the_rq_worker_delivers_the_message(rq_redis: str, sms_gateway: FakeSmsG
 def test_the_sweep_task_sends_what_is_due(sms_gateway: FakeSmsGateway) -> None:
     # Enqueued while the queue is the database, which no worker serves here: the sweep sends it.
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("motcua.notifications.services._enqueue_delivery", lambda message_id: None)
+        patch.setattr("motcua.notifications.services._enqueue_delivery", lambda message_ids: None)
         enqueue_sms()
 
     result = deliver_due_messages.enqueue()
@@ -104,7 +104,7 @@ def test_the_sweep_task_sends_what_is_due(sms_gateway: FakeSmsGateway) -> None:
 
 def test_the_command_sends_what_is_due(sms_gateway: FakeSmsGateway) -> None:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("motcua.notifications.services._enqueue_delivery", lambda message_id: None)
+        patch.setattr("motcua.notifications.services._enqueue_delivery", lambda message_ids: None)
         enqueue_sms()
 
     output = io.StringIO()
