@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from motcua.agencies.models import Role, Unit
 from motcua.agencies.selectors import memberships_of
 from motcua.audit.services import event_append
-from motcua.calendars.selectors import deadline_rules, work_calendar_for
+from motcua.calendars.selectors import deadline_rules
 from motcua.catalog.models import ProcedureVersion
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
 from motcua.documents.models import Provenance
@@ -40,11 +40,11 @@ from motcua.dossiers.models import (
     ReceptionNotice,
     ResultChannel,
 )
-from motcua.dossiers.processing import dossier_route_start
+from motcua.dossiers.processing import dossier_route_start, reception_calendar
 from motcua.lib.codes import format_dossier_code, new_lookup_secret, normalise_secret
 from motcua.lib.identity import is_valid_citizen_id, is_valid_tax_code
 from motcua.lib.text import fold
-from motcua.lib.workdays import DurationUnit, due_instant
+from motcua.lib.workdays import DurationUnit, WorkCalendar, due_instant
 from motcua.notifications.services import message_enqueue
 
 MAX_NAME_LENGTH = 200
@@ -259,10 +259,10 @@ def _take_code(*, unit: Unit, received_at: datetime) -> str:
     )
 
 
-def dossier_due_at(*, version: ProcedureVersion, unit: Unit, received_at: datetime) -> datetime:
-    """The appointment for a dossier received now, on the calendar in force at reception."""
-    year = timezone.localtime(received_at).year
-    calendar = work_calendar_for(unit=unit, as_of=received_at, years=range(year, year + 3))
+def dossier_due_at(
+    *, version: ProcedureVersion, received_at: datetime, calendar: WorkCalendar
+) -> datetime:
+    """The appointment for a dossier received now."""
     return due_instant(
         calendar=calendar,
         received_at=received_at,
@@ -311,7 +311,8 @@ def dossier_receive(
         )
     _check_version_in_force(version)
     _validate_components(version=version, received=components)
-    due_at = dossier_due_at(version=version, unit=version.competent_unit, received_at=received_at)
+    calendar = reception_calendar(unit=version.competent_unit, received_at=received_at)
+    due_at = dossier_due_at(version=version, received_at=received_at, calendar=calendar)
     try:
         dossier = _dossier_create(
             actor=actor,
@@ -324,6 +325,7 @@ def dossier_receive(
             note=note,
             received_at=received_at,
             due_at=due_at,
+            calendar=calendar,
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
         )
@@ -367,6 +369,7 @@ def _dossier_create(
     note: str,
     received_at: datetime,
     due_at: datetime,
+    calendar: WorkCalendar,
     idempotency_key: str,
     fingerprint: str,
 ) -> Dossier:
@@ -422,7 +425,7 @@ def _dossier_create(
             target_id=code,
             data={"on_the_spot": True},
         )
-    dossier_route_start(dossier=dossier, actor=actor, at=received_at)
+    dossier_route_start(dossier=dossier, actor=actor, at=received_at, calendar=calendar)
     return dossier
 
 

@@ -15,6 +15,7 @@ from motcua.dossiers.processing.core import (
     last_processing_stage,
     may_act_on,
     open_steps,
+    reception_calendar,
     roles_in,
 )
 from motcua.dossiers.processing.outcomes import (
@@ -68,6 +69,7 @@ __all__ = [
     "payment_lines_proposed",
     "payment_notice_issue",
     "payment_record",
+    "reception_calendar",
     "roles_in",
     "step_assign",
     "step_forward",

@@ -42,12 +42,15 @@ from motcua.notifications.services import message_enqueue
 # The clock
 
 
+def reception_calendar(*, unit: Unit, received_at: datetime) -> WorkCalendar:
+    """The calendar a dossier received at `received_at` is counted on: as it stood then."""
+    year = timezone.localtime(received_at).year
+    return work_calendar_for(unit=unit, as_of=received_at, years=range(year, year + 3))
+
+
 def dossier_calendar(dossier: Dossier) -> WorkCalendar:
     """The calendar a dossier's deadlines are counted on: as it stood when it was received."""
-    year = timezone.localtime(dossier.received_at).year
-    return work_calendar_for(
-        unit=dossier.competent_unit, as_of=dossier.received_at, years=range(year, year + 3)
-    )
+    return reception_calendar(unit=dossier.competent_unit, received_at=dossier.received_at)
 
 
 def _closed_pauses(dossier: Dossier) -> list[Pause]:
@@ -326,10 +329,15 @@ def _workflow(dossier: Dossier) -> list[WorkflowStep]:
     return sorted(dossier.procedure_version.workflow_steps.all(), key=lambda step: step.position)
 
 
-def dossier_route_start(*, dossier: Dossier, actor: Any, at: datetime) -> None:
+def dossier_route_start(
+    *, dossier: Dossier, actor: Any, at: datetime, calendar: WorkCalendar | None = None
+) -> None:
     """At reception: the reception step is done and the dossier goes to the next stage at once
-    (electronic transfer). An on-the-spot dossier is resolved and waits at the desk."""
-    calendar = dossier_calendar(dossier)
+    (electronic transfer). An on-the-spot dossier is resolved and waits at the desk.
+
+    The intake passes the calendar it counted the due date on (the same as dossier_calendar).
+    """
+    calendar = calendar or dossier_calendar(dossier)
     first = next((w for w in _workflow(dossier) if w.kind == StepKind.RECEPTION), None)
     if first is None:  # a version published before workflows existed
         return
