@@ -496,3 +496,27 @@ def _end_pause(dossier: Dossier, reason: str, at: datetime) -> None:
 
 def _desk_officer(actor: Any, dossier: Dossier, what: str) -> str:
     return _require_role(actor, dossier.receiving_unit, [Role.RECEPTION_OFFICER], what)
+
+
+def _finish_and_hand_on(
+    dossier: Dossier,
+    step: DossierStep,
+    *,
+    actor: Any,
+    at: datetime,
+    calendar: WorkCalendar,
+    note: str = "",
+) -> tuple[str, list[DossierStep]]:
+    """Finish the actor's step; when its stage is done, open the next one (hand-overs
+    recorded). Returns how the step finished and the steps opened."""
+    timeliness = _finish_step(step, actor=actor, at=at, calendar=calendar)
+    started = _next_stage(
+        dossier,
+        after=step,
+        actor=actor,
+        at=at,
+        calendar=calendar,
+        timeliness=timeliness,
+        note=note,
+    )
+    return timeliness, started

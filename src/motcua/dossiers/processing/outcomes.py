@@ -32,10 +32,10 @@ from motcua.dossiers.processing.core import (
     _desk_officer,
     _due,
     _event,
+    _finish_and_hand_on,
     _finish_step,
     _local_text,
     _locked,
-    _next_stage,
     _notice_create,
     _require_role,
     _require_state,
@@ -291,14 +291,12 @@ def dossier_resolve(
         )
     now = timezone.now()
     calendar = dossier_calendar(dossier)
-    timeliness = _finish_step(step, actor=actor, at=now, calendar=calendar)
-    _next_stage(
+    _finish_and_hand_on(
         dossier,
-        after=step,
+        step,
         actor=actor,
         at=now,
         calendar=calendar,
-        timeliness=timeliness,
         note=_("Chuyển kết quả về Bộ phận Một cửa"),
     )
     dossier.state, dossier.resolved_at = DossierState.RESOLVED, now

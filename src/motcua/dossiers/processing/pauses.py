@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -37,9 +38,8 @@ from motcua.dossiers.processing.core import (
     _desk_officer,
     _end_pause,
     _event,
-    _finish_step,
+    _finish_and_hand_on,
     _locked,
-    _next_stage,
     _notice_create,
     _notice_number,
     _recompute_due,
@@ -175,6 +175,17 @@ def supplement_decide(*, actor: Any, code: str, approve: bool, note: str = "") -
     return request
 
 
+def _clock_resume(dossier: Dossier, reason: str, *, at: datetime, kind: str, why: str) -> None:
+    """The applicant did their part: the clock runs again, the due dates move by the pause,
+    and the applicant is told the new appointment (`kind` is the public milestone)."""
+    _end_pause(dossier, reason, at)
+    dossier.state = DossierState.IN_PROCESSING
+    _recompute_due(dossier, dossier_calendar(dossier))
+    dossier.milestones.append(milestone(kind, at))
+    dossier.save(update_fields=["state", "due_at", "milestones"])
+    _tell_new_appointment(dossier, topic=kind, why=why)
+
+
 @transaction.atomic
 def supplement_receive(
     *, actor: Any, code: str, note: str = "", scans: Sequence[UploadedFile] = ()
@@ -193,14 +204,11 @@ def supplement_receive(
     dossier.supplements.filter(status=SupplementStatus.ISSUED).update(
         status=SupplementStatus.RECEIVED, received_at=now, received_by=actor
     )
-    _end_pause(dossier, PauseReason.SUPPLEMENT, now)
-    dossier.state = DossierState.IN_PROCESSING
-    _recompute_due(dossier, dossier_calendar(dossier))
-    dossier.milestones.append(milestone("dossier.supplement_received", now))
-    dossier.save(update_fields=["state", "due_at", "milestones"])
     with translation.override("vi"):
         why = _("đã nhận đủ hồ sơ bổ sung.")
-    _tell_new_appointment(dossier, topic="dossier.supplement_received", why=why)
+    _clock_resume(
+        dossier, PauseReason.SUPPLEMENT, at=now, kind="dossier.supplement_received", why=why
+    )
     _event(
         actor,
         role,
@@ -279,14 +287,12 @@ def payment_notice_issue(*, actor: Any, code: str, lines: Sequence[PaymentLine])
         issued_at=now,
         issued_by=actor,
     )
-    timeliness = _finish_step(step, actor=actor, at=now, calendar=calendar)
-    _next_stage(
+    timeliness, _started = _finish_and_hand_on(
         dossier,
-        after=step,
+        step,
         actor=actor,
         at=now,
         calendar=calendar,
-        timeliness=timeliness,
         note=_("Đã ra thông báo nộp tiền %(n)s") % {"n": payment.number},
     )
     if dossier.procedure_version.pause_for_financial_obligation:
@@ -337,14 +343,11 @@ def payment_record(
     payment.paid_at, payment.receipt_number = now, receipt_number[:60]
     payment.payment_method, payment.recorded_by = method, actor
     payment.save(update_fields=["paid_at", "receipt_number", "payment_method", "recorded_by"])
-    _end_pause(dossier, PauseReason.FINANCIAL_OBLIGATION, now)
-    dossier.state = DossierState.IN_PROCESSING
-    _recompute_due(dossier, dossier_calendar(dossier))
-    dossier.milestones.append(milestone("dossier.payment_received", now))
-    dossier.save(update_fields=["state", "due_at", "milestones"])
     with translation.override("vi"):
         why = _("đã hoàn thành nghĩa vụ tài chính.")
-    _tell_new_appointment(dossier, topic="dossier.payment_received", why=why)
+    _clock_resume(
+        dossier, PauseReason.FINANCIAL_OBLIGATION, at=now, kind="dossier.payment_received", why=why
+    )
     _event(
         actor,
         role,
