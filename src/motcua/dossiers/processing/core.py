@@ -111,10 +111,17 @@ def _require_role(actor: Any, unit: Unit, roles: Iterable[str], what: str) -> st
     return role
 
 
+# A consulted agency answers through whoever it has for it: its coordinating officer where it has
+# one, else its handling officers or their head.
+_CONSULTED_ROLES = [Role.COORDINATING_OFFICER, Role.HANDLING_OFFICER, Role.DEPARTMENT_HEAD]
+
+
 def may_act_on(actor: Any, step: DossierStep) -> str | None:
     """The role in which the actor may act on an open step, if any."""
     if step.assignee_id is not None:
         return step.role if step.assignee_id == actor.pk else None
+    if step.kind == StepKind.CONSULTATION:
+        return _role_in(actor, step.unit, _CONSULTED_ROLES)
     return _role_in(actor, step.unit, [step.role])
 
 

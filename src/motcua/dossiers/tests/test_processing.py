@@ -155,7 +155,7 @@ class TestConsultation:
         # One working day from Mon 10:00 is Tue 10:00.
         assert consultation.due_at == local(2027, 2, 2, 10, 0)
         refused(Conflict, examined, step_forward, actor=demo.land_specialist)
-        # The police officer's role there is handling officer, not coordinating: refused.
+        # Only the consulted agency answers (the police officer there is a handling officer).
         refused(
             PermissionDenied,
             examined,
@@ -163,8 +163,6 @@ class TestConsultation:
             actor=demo.tax_officer,
             opinion="Đã xác minh",
         )
-        consultation.role = "handling_officer"
-        consultation.save(update_fields=["role"])
         with at(2027, 2, 3, 9, 0):
             consultation_reply(
                 actor=demo.police_officer, code=examined.code, opinion="Đúng nơi cư trú."
