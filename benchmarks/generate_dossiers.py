@@ -419,7 +419,7 @@ DOSSIER_COLUMNS = words(
 )
 STEP_COLUMNS = words(
     "id dossier_id procedure_id workflow_step_id stage kind name unit_id role assignee_id budget "
-    "started_at due_at finished_at finished_by_id timeliness overdue_noted_at"
+    "started_at due_at finished_at finished_by_id timeliness overdue_noted_at dossier_state"
 )
 
 
@@ -623,7 +623,8 @@ class Generator:
         self, dossier_id: int, step_id: int, version: Version, timeline: Timeline, is_open: bool
     ) -> tuple[tuple, list[tuple]]:
         row = self.dossier_row(dossier_id, version, timeline, is_open)
-        step_rows = self.step_rows(dossier_id, step_id, timeline, version.procedure_id)
+        state = row[DOSSIER_COLUMNS.index("state")]
+        step_rows = self.step_rows(dossier_id, step_id, timeline, version.procedure_id, state)
         self.counts["dossiers"] += 1
         self.counts["open"] += is_open
         self.counts["steps"] += len(step_rows)
@@ -721,7 +722,7 @@ class Generator:
         )
 
     def step_rows(
-        self, dossier_id: int, step_id: int, timeline: Timeline, procedure_id: int
+        self, dossier_id: int, step_id: int, timeline: Timeline, procedure_id: int, state: str
     ) -> list[tuple]:
         db = self.clock.db
         rows = []
@@ -755,6 +756,7 @@ class Generator:
                     assignee if finished is not None else None,
                     timeliness,
                     self.noted(due, finished) if step.seconds else None,
+                    state if finished is None else "",
                 )
             )
         return rows

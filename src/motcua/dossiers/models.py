@@ -149,20 +149,6 @@ class Dossier(Applicant):
             models.Index(
                 fields=["competent_unit", "state", "due_at"], name="dossier_competent_idx"
             ),
-            # Worklists filtered by state: the open states are few rows among millions.
-            models.Index(
-                fields=["state"],
-                name="dossier_open_state_idx",
-                condition=models.Q(
-                    state__in=[
-                        "received",
-                        "in_processing",
-                        "supplement_requested",
-                        "awaiting_payment",
-                        "withdrawal_requested",
-                    ]
-                ),
-            ),
         ]
         verbose_name = _("hồ sơ")
         verbose_name_plural = _("hồ sơ")
@@ -207,6 +193,9 @@ class DossierStep(models.Model):
     # The dossier's procedure, copied so a worklist filtered by procedure stays on the partial
     # indexes of open steps instead of joining every dossier.
     procedure = models.ForeignKey("catalog.Procedure", on_delete=models.PROTECT, related_name="+")
+    # The dossier's state while the step is open, copied for the same reason (worklists filtered
+    # by state); written by every service that changes the state (processing.core._state_set).
+    dossier_state = models.CharField(max_length=30, blank=True)
     workflow_step = models.ForeignKey(
         "catalog.WorkflowStep", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -253,6 +242,16 @@ class DossierStep(models.Model):
             models.Index(
                 fields=["assignee", "procedure", "due_at"],
                 name="step_open_assignee_proc_idx",
+                condition=models.Q(finished_at__isnull=True),
+            ),
+            models.Index(
+                fields=["unit", "dossier_state", "due_at"],
+                name="step_open_unit_state_idx",
+                condition=models.Q(finished_at__isnull=True),
+            ),
+            models.Index(
+                fields=["assignee", "dossier_state", "due_at"],
+                name="step_open_assignee_state_idx",
                 condition=models.Q(finished_at__isnull=True),
             ),
         ]

@@ -103,7 +103,7 @@ def _open_steps(*, procedure: str, state: str) -> QuerySet[DossierStep]:
         ids = list(Procedure.objects.filter(national_code=procedure).values_list("pk", flat=True))
         steps = steps.filter(procedure_id__in=ids)
     if state:
-        steps = steps.filter(dossier__state=state)
+        steps = steps.filter(dossier_state=state)
     return steps
 
 

@@ -252,6 +252,7 @@ def _step_build(
     return DossierStep(
         dossier=dossier,
         procedure_id=dossier.procedure_version.procedure_id,
+        dossier_state=dossier.state,
         workflow_step=workflow_step,
         stage=stage,
         kind=kind,
@@ -365,6 +366,13 @@ def dossier_route_start(
     timeliness = classify_finish(calendar=calendar, finished=at, due=reception.due_at)
     reception.finished_at, reception.finished_by, reception.timeliness = at, actor, timeliness
     reception.save()
+    transferred = dossier.state == DossierState.RECEIVED and any(
+        w.stage == first.stage + 1 for w in _workflow(dossier)
+    )
+    if transferred:
+        # Set before the next stage opens, so its steps carry the new state.
+        dossier.state = DossierState.IN_PROCESSING
+        dossier.milestones.append(milestone("dossier.transferred", at))
     steps = _start_stage(
         dossier,
         stage=first.stage + 1,
@@ -373,9 +381,7 @@ def dossier_route_start(
         giver=(dossier.receiving_unit, actor),
         timeliness=timeliness,
     )
-    if dossier.state == DossierState.RECEIVED and steps:
-        dossier.state = DossierState.IN_PROCESSING
-        dossier.milestones.append(milestone("dossier.transferred", at))
+    if transferred:
         _event(
             actor,
             Role.RECEPTION_OFFICER,
@@ -384,6 +390,14 @@ def dossier_route_start(
             to=[step.unit.code for step in steps],
         )
     dossier.save(update_fields=["state", "stage", "milestones"])
+
+
+def _state_set(dossier: Dossier, state: str) -> None:
+    """Change the dossier's state (the caller saves it) and its copy on the open steps."""
+    dossier.state = state
+    DossierStep.objects.filter(dossier=dossier, finished_at__isnull=True).update(
+        dossier_state=state
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from motcua.dossiers.processing.core import (
     _require_role,
     _require_state,
     _required_text,
+    _state_set,
     _tell_applicant,
     _tell_new_appointment,
     dossier_calendar,
@@ -143,7 +144,8 @@ def _processing_stop(
     for step in open_steps(dossier):
         _finish_step(step, actor=actor, at=now, calendar=calendar, note=note)
     DossierPause.objects.filter(dossier=dossier, ended_at__isnull=True).update(ended_at=now)
-    dossier.state, dossier.stopped_at = state, now
+    _state_set(dossier, state)
+    dossier.stopped_at = now
     dossier.milestones.append(milestone(f"dossier.{state}", now))
     dossier.save(update_fields=["state", "stopped_at", "milestones"])
     return issued
@@ -199,7 +201,7 @@ def withdrawal_request(*, actor: Any, code: str, reason: str) -> Dossier:
     _require_state(dossier, _WITHDRAWABLE, _("nhận đề nghị rút hồ sơ"))
     reason = _required_text(reason, "reason", _("Cần ghi lý do rút hồ sơ của người nộp."))
     dossier.state_before_withdrawal = dossier.state
-    dossier.state = DossierState.WITHDRAWAL_REQUESTED
+    _state_set(dossier, DossierState.WITHDRAWAL_REQUESTED)
     dossier.withdrawal_reason = reason
     dossier.save(update_fields=["state", "state_before_withdrawal", "withdrawal_reason"])
     _event(actor, role, "dossier.withdrawal_requested", dossier, reason=reason)
@@ -248,7 +250,8 @@ def withdrawal_decline(*, actor: Any, code: str, reason: str) -> Dossier:
     role = _withdrawal_officer(actor, dossier)
     _require_state(dossier, [DossierState.WITHDRAWAL_REQUESTED], _("từ chối rút hồ sơ"))
     reason = _required_text(reason, "reason", _("Cần nêu lý do không chấp nhận rút hồ sơ."))
-    dossier.state, dossier.state_before_withdrawal = dossier.state_before_withdrawal, ""
+    _state_set(dossier, dossier.state_before_withdrawal)
+    dossier.state_before_withdrawal = ""
     dossier.save(update_fields=["state", "state_before_withdrawal"])
     _event(actor, role, "dossier.withdrawal_declined", dossier, reason=reason)
     return dossier
@@ -299,7 +302,8 @@ def dossier_resolve(
         calendar=calendar,
         note=_("Chuyển kết quả về Bộ phận Một cửa"),
     )
-    dossier.state, dossier.resolved_at = DossierState.RESOLVED, now
+    _state_set(dossier, DossierState.RESOLVED)
+    dossier.resolved_at = now
     dossier.timeliness = classify_finish(calendar=calendar, finished=now, due=_due(dossier))
     dossier.result_number, dossier.result_summary = result_number[:80], summary.strip()
     dossier.result_document = stored
@@ -379,7 +383,8 @@ def dossier_return(
     for step in open_steps(dossier):
         if step.kind == StepKind.RETURN:
             _finish_step(step, actor=actor, at=now, calendar=calendar)
-    dossier.state, dossier.returned_at, dossier.returned_by = DossierState.RETURNED, now, actor
+    _state_set(dossier, DossierState.RETURNED)
+    dossier.returned_at, dossier.returned_by = now, actor
     dossier.return_channel = channel
     dossier.recipient_name, dossier.recipient_id_number = name[:200], id_number[:20]
     dossier.postal_tracking_number = tracking_number.strip()[:40]
@@ -429,7 +434,7 @@ def dossier_mark_uncollected(*, actor: Any, code: str) -> Dossier:
             _("Chưa đến ngày hẹn trả (%(due)s).") % {"due": _local_text(dossier.appointment_at)},
             code="not_yet_due",
         )
-    dossier.state = DossierState.UNCOLLECTED
+    _state_set(dossier, DossierState.UNCOLLECTED)
     dossier.save(update_fields=["state"])
     _event(actor, role, "dossier.uncollected", dossier)
     return dossier

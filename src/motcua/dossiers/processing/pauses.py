@@ -46,6 +46,7 @@ from motcua.dossiers.processing.core import (
     _require_role,
     _require_state,
     _required_text,
+    _state_set,
     _tell_applicant,
     _tell_new_appointment,
     dossier_calendar,
@@ -151,7 +152,7 @@ def supplement_decide(*, actor: Any, code: str, approve: bool, note: str = "") -
     request.status = SupplementStatus.ISSUED
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "notice"])
     DossierPause.objects.create(dossier=dossier, reason=PauseReason.SUPPLEMENT, started_at=now)
-    dossier.state = DossierState.SUPPLEMENT_REQUESTED
+    _state_set(dossier, DossierState.SUPPLEMENT_REQUESTED)
     dossier.supplement_count = F("supplement_count") + 1
     dossier.milestones.append(milestone("dossier.supplement_requested", now))
     dossier.save(update_fields=["state", "supplement_count", "milestones"])
@@ -179,7 +180,7 @@ def _clock_resume(dossier: Dossier, reason: str, *, at: datetime, kind: str, why
     """The applicant did their part: the clock runs again, the due dates move by the pause,
     and the applicant is told the new appointment (`kind` is the public milestone)."""
     _end_pause(dossier, reason, at)
-    dossier.state = DossierState.IN_PROCESSING
+    _state_set(dossier, DossierState.IN_PROCESSING)
     _recompute_due(dossier, dossier_calendar(dossier))
     dossier.milestones.append(milestone(kind, at))
     dossier.save(update_fields=["state", "due_at", "milestones"])
@@ -299,7 +300,7 @@ def payment_notice_issue(*, actor: Any, code: str, lines: Sequence[PaymentLine])
         DossierPause.objects.create(
             dossier=dossier, reason=PauseReason.FINANCIAL_OBLIGATION, started_at=now
         )
-    dossier.state = DossierState.AWAITING_PAYMENT
+    _state_set(dossier, DossierState.AWAITING_PAYMENT)
     dossier.milestones.append(milestone("dossier.payment_requested", now))
     dossier.save(update_fields=["state", "stage", "milestones"])
     with translation.override("vi"):

@@ -43,6 +43,12 @@ def at(*args: int):  # type: ignore[no-untyped-def]
 
 
 def open_steps(dossier):  # type: ignore[no-untyped-def]
+    # Every open step carries the dossier's state (the worklists filter on that copy).
+    dossier.refresh_from_db(fields=["state"])
+    copied = set(
+        dossier.steps.filter(finished_at__isnull=True).values_list("dossier_state", flat=True)
+    )
+    assert copied <= {dossier.state}
     steps = dossier.steps.filter(finished_at__isnull=True).select_related("workflow_step", "unit")
     return [(s.workflow_step.code, s.unit.code) for s in steps]
 
@@ -80,6 +86,7 @@ def test_the_land_transfer_goes_through_every_agency_and_back_to_the_desk(demo):
     assert payment.total == 37_500_000
     dossier.refresh_from_db()
     assert dossier.state == DossierState.AWAITING_PAYMENT
+    assert open_steps(dossier) == [("du_thao", "000.20.30.H57.P01")]
 
     # Paid after Tết. Paused: 3 Feb 10:00–17:00 (5 h), 11 Feb (7.5 h), 12 Feb 07:30–09:00 (1.5 h)
     # = 14 office hours, so the due date moves from Thu 18 Feb 17:00 by 14 h: Mon 22 Feb 16:00.
@@ -87,6 +94,7 @@ def test_the_land_transfer_goes_through_every_agency_and_back_to_the_desk(demo):
         payment_record(actor=demo.reception_officer, code=dossier.code, receipt_number="BL-0001")
     dossier.refresh_from_db()
     assert dossier.state == DossierState.IN_PROCESSING
+    assert open_steps(dossier) == [("du_thao", "000.20.30.H57.P01")]
     assert dossier.due_at == local(2027, 2, 22, 16, 0)
     assert dossier.original_due_at == local(2027, 2, 18, 17, 0)
 
