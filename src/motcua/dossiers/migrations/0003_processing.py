@@ -6,247 +6,602 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0001_initial'),
-        ('catalog', '0002_workflow_steps'),
-        ('documents', '0001_documents'),
-        ('dossiers', '0002_dossier_public_milestones'),
+        ("agencies", "0001_initial"),
+        ("catalog", "0002_workflow_steps"),
+        ("documents", "0001_documents"),
+        ("dossiers", "0002_dossier_public_milestones"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dossier',
-            name='overdue_noted_at',
+            model_name="dossier",
+            name="overdue_noted_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='postal_tracking_number',
-            field=models.CharField(blank=True, max_length=40, verbose_name='số hiệu bưu gửi'),
+            model_name="dossier",
+            name="postal_tracking_number",
+            field=models.CharField(blank=True, max_length=40, verbose_name="số hiệu bưu gửi"),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='recipient_id_number',
-            field=models.CharField(blank=True, max_length=20, verbose_name='số giấy tờ người nhận'),
+            model_name="dossier",
+            name="recipient_id_number",
+            field=models.CharField(blank=True, max_length=20, verbose_name="số giấy tờ người nhận"),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='recipient_name',
-            field=models.CharField(blank=True, max_length=200, verbose_name='người nhận kết quả'),
+            model_name="dossier",
+            name="recipient_name",
+            field=models.CharField(blank=True, max_length=200, verbose_name="người nhận kết quả"),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='rescheduled_due_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='ngày hẹn lại'),
+            model_name="dossier",
+            name="rescheduled_due_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="ngày hẹn lại"),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='result_document',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='documents.document'),
+            model_name="dossier",
+            name="result_document",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="documents.document",
+            ),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='result_number',
-            field=models.CharField(blank=True, max_length=80, verbose_name='số, ký hiệu văn bản kết quả'),
+            model_name="dossier",
+            name="result_number",
+            field=models.CharField(
+                blank=True, max_length=80, verbose_name="số, ký hiệu văn bản kết quả"
+            ),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='result_summary',
-            field=models.TextField(blank=True, verbose_name='trích yếu kết quả'),
+            model_name="dossier",
+            name="result_summary",
+            field=models.TextField(blank=True, verbose_name="trích yếu kết quả"),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='return_channel',
-            field=models.CharField(blank=True, choices=[('desk', 'Tại Trung tâm Phục vụ hành chính công'), ('post', 'Qua dịch vụ bưu chính công ích'), ('online', 'Trực tuyến')], max_length=10, verbose_name='hình thức trả'),
+            model_name="dossier",
+            name="return_channel",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("desk", "Tại Trung tâm Phục vụ hành chính công"),
+                    ("post", "Qua dịch vụ bưu chính công ích"),
+                    ("online", "Trực tuyến"),
+                ],
+                max_length=10,
+                verbose_name="hình thức trả",
+            ),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='returned_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="dossier",
+            name="returned_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='stage',
+            model_name="dossier",
+            name="stage",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='state_before_withdrawal',
+            model_name="dossier",
+            name="state_before_withdrawal",
             field=models.CharField(blank=True, max_length=30),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='stopped_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='thời điểm dừng giải quyết'),
+            model_name="dossier",
+            name="stopped_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="thời điểm dừng giải quyết"
+            ),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='supplement_count',
+            model_name="dossier",
+            name="supplement_count",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='timeliness',
-            field=models.CharField(blank=True, choices=[('early', 'Trước hạn'), ('on_time', 'Đúng hạn'), ('late', 'Quá hạn')], max_length=10, verbose_name='kết quả đúng hạn'),
+            model_name="dossier",
+            name="timeliness",
+            field=models.CharField(
+                blank=True,
+                choices=[("early", "Trước hạn"), ("on_time", "Đúng hạn"), ("late", "Quá hạn")],
+                max_length=10,
+                verbose_name="kết quả đúng hạn",
+            ),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='withdrawal_reason',
-            field=models.TextField(blank=True, verbose_name='lý do rút hồ sơ'),
+            model_name="dossier",
+            name="withdrawal_reason",
+            field=models.TextField(blank=True, verbose_name="lý do rút hồ sơ"),
         ),
         migrations.AlterField(
-            model_name='dossiercodecounter',
-            name='series',
-            field=models.CharField(choices=[('dossier', 'Hồ sơ'), ('guidance', 'Phiếu hướng dẫn'), ('refusal', 'Phiếu từ chối'), ('notice', 'Phiếu, văn bản trong quá trình giải quyết'), ('payment', 'Thông báo nghĩa vụ tài chính')], default='dossier', max_length=10),
+            model_name="dossiercodecounter",
+            name="series",
+            field=models.CharField(
+                choices=[
+                    ("dossier", "Hồ sơ"),
+                    ("guidance", "Phiếu hướng dẫn"),
+                    ("refusal", "Phiếu từ chối"),
+                    ("notice", "Phiếu, văn bản trong quá trình giải quyết"),
+                    ("payment", "Thông báo nghĩa vụ tài chính"),
+                ],
+                default="dossier",
+                max_length=10,
+            ),
         ),
         migrations.CreateModel(
-            name='DossierNotice',
+            name="DossierNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('supplement', 'Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ'), ('apology', 'Văn bản xin lỗi và hẹn lại ngày trả kết quả'), ('stop', 'Thông báo dừng giải quyết hồ sơ'), ('rejection', 'Thông báo hồ sơ không đủ điều kiện giải quyết')], max_length=20)),
-                ('number', models.CharField(max_length=60, unique=True, verbose_name='số')),
-                ('items', models.JSONField(blank=True, default=list)),
-                ('reason', models.TextField(blank=True, verbose_name='lý do')),
-                ('legal_basis', models.TextField(blank=True, verbose_name='căn cứ pháp lý')),
-                ('original_due_at', models.DateTimeField(blank=True, null=True)),
-                ('new_due_at', models.DateTimeField(blank=True, null=True)),
-                ('issued_at', models.DateTimeField()),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='dossiers.dossier')),
-                ('issued_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('issuing_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.unit')),
-                ('signed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("supplement", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
+                            ("apology", "Văn bản xin lỗi và hẹn lại ngày trả kết quả"),
+                            ("stop", "Thông báo dừng giải quyết hồ sơ"),
+                            ("rejection", "Thông báo hồ sơ không đủ điều kiện giải quyết"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("number", models.CharField(max_length=60, unique=True, verbose_name="số")),
+                ("items", models.JSONField(blank=True, default=list)),
+                ("reason", models.TextField(blank=True, verbose_name="lý do")),
+                ("legal_basis", models.TextField(blank=True, verbose_name="căn cứ pháp lý")),
+                ("original_due_at", models.DateTimeField(blank=True, null=True)),
+                ("new_due_at", models.DateTimeField(blank=True, null=True)),
+                ("issued_at", models.DateTimeField()),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notices",
+                        to="dossiers.dossier",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "issuing_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.unit",
+                    ),
+                ),
+                (
+                    "signed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dossier_id', 'issued_at'],
+                "ordering": ["dossier_id", "issued_at"],
             },
         ),
         migrations.CreateModel(
-            name='DossierPause',
+            name="DossierPause",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('supplement', 'Chờ bổ sung hồ sơ'), ('financial_obligation', 'Chờ thực hiện nghĩa vụ tài chính')], max_length=30)),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pauses', to='dossiers.dossier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("supplement", "Chờ bổ sung hồ sơ"),
+                            ("financial_obligation", "Chờ thực hiện nghĩa vụ tài chính"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pauses",
+                        to="dossiers.dossier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dossier_id', 'started_at'],
+                "ordering": ["dossier_id", "started_at"],
             },
         ),
         migrations.CreateModel(
-            name='DossierStep',
+            name="DossierStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dossier_state', models.CharField(blank=True, max_length=30)),
-                ('stage', models.PositiveSmallIntegerField()),
-                ('kind', models.CharField(max_length=20, verbose_name='loại bước')),
-                ('name', models.CharField(max_length=300, verbose_name='bước')),
-                ('role', models.CharField(max_length=40)),
-                ('budget', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('started_at', models.DateTimeField()),
-                ('due_at', models.DateTimeField(verbose_name='hạn của bước')),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('timeliness', models.CharField(blank=True, choices=[('early', 'Trước hạn'), ('on_time', 'Đúng hạn'), ('late', 'Quá hạn')], max_length=10)),
-                ('overdue_noted_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.TextField(blank=True, verbose_name='ý kiến, kết quả xử lý')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='dossiers.dossier')),
-                ('finished_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('procedure', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.procedure')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.unit')),
-                ('workflow_step', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.workflowstep')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("dossier_state", models.CharField(blank=True, max_length=30)),
+                ("stage", models.PositiveSmallIntegerField()),
+                ("kind", models.CharField(max_length=20, verbose_name="loại bước")),
+                ("name", models.CharField(max_length=300, verbose_name="bước")),
+                ("role", models.CharField(max_length=40)),
+                ("budget", models.DecimalField(decimal_places=2, max_digits=7)),
+                ("started_at", models.DateTimeField()),
+                ("due_at", models.DateTimeField(verbose_name="hạn của bước")),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "timeliness",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("early", "Trước hạn"),
+                            ("on_time", "Đúng hạn"),
+                            ("late", "Quá hạn"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("overdue_noted_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.TextField(blank=True, verbose_name="ý kiến, kết quả xử lý")),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="dossiers.dossier",
+                    ),
+                ),
+                (
+                    "finished_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "procedure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.procedure",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.unit",
+                    ),
+                ),
+                (
+                    "workflow_step",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.workflowstep",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dossier_id', 'started_at', 'pk'],
+                "ordering": ["dossier_id", "started_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Handover',
+            name="Handover",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('timeliness', models.CharField(blank=True, choices=[('early', 'Trước hạn'), ('on_time', 'Đúng hạn'), ('late', 'Quá hạn')], max_length=10)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='handovers', to='dossiers.dossier')),
-                ('from_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.unit')),
-                ('from_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('to_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.unit')),
-                ('to_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "timeliness",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("early", "Trước hạn"),
+                            ("on_time", "Đúng hạn"),
+                            ("late", "Quá hạn"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500)),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="handovers",
+                        to="dossiers.dossier",
+                    ),
+                ),
+                (
+                    "from_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.unit",
+                    ),
+                ),
+                (
+                    "from_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "to_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.unit",
+                    ),
+                ),
+                (
+                    "to_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dossier_id', 'at', 'pk'],
+                "ordering": ["dossier_id", "at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PaymentNotice',
+            name="PaymentNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=60, unique=True, verbose_name='số thông báo')),
-                ('lines', models.JSONField(default=list)),
-                ('total', models.PositiveBigIntegerField(verbose_name='tổng số tiền (đồng)')),
-                ('issued_at', models.DateTimeField()),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('payment_method', models.CharField(blank=True, max_length=20)),
-                ('receipt_number', models.CharField(blank=True, max_length=60, verbose_name='số biên lai / chứng từ')),
-                ('dossier', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='payment', to='dossiers.dossier')),
-                ('issued_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('issuing_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.unit')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(max_length=60, unique=True, verbose_name="số thông báo"),
+                ),
+                ("lines", models.JSONField(default=list)),
+                ("total", models.PositiveBigIntegerField(verbose_name="tổng số tiền (đồng)")),
+                ("issued_at", models.DateTimeField()),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("payment_method", models.CharField(blank=True, max_length=20)),
+                (
+                    "receipt_number",
+                    models.CharField(
+                        blank=True, max_length=60, verbose_name="số biên lai / chứng từ"
+                    ),
+                ),
+                (
+                    "dossier",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payment",
+                        to="dossiers.dossier",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "issuing_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.unit",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SupplementRequest',
+            name="SupplementRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('proposed', 'Chờ lãnh đạo phòng duyệt'), ('declined', 'Lãnh đạo phòng không duyệt'), ('issued', 'Đã gửi yêu cầu bổ sung'), ('received', 'Đã nhận hồ sơ bổ sung')], max_length=10)),
-                ('items', models.JSONField(default=list)),
-                ('legal_basis', models.TextField(blank=True)),
-                ('proposed_at', models.DateTimeField()),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.TextField(blank=True)),
-                ('received_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supplements', to='dossiers.dossier')),
-                ('notice', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='dossiers.dossiernotice')),
-                ('proposed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('received_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Chờ lãnh đạo phòng duyệt"),
+                            ("declined", "Lãnh đạo phòng không duyệt"),
+                            ("issued", "Đã gửi yêu cầu bổ sung"),
+                            ("received", "Đã nhận hồ sơ bổ sung"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("items", models.JSONField(default=list)),
+                ("legal_basis", models.TextField(blank=True)),
+                ("proposed_at", models.DateTimeField()),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.TextField(blank=True)),
+                ("received_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supplements",
+                        to="dossiers.dossier",
+                    ),
+                ),
+                (
+                    "notice",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="dossiers.dossiernotice",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "received_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dossier_id', 'proposed_at'],
+                "ordering": ["dossier_id", "proposed_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='dossiernotice',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'supplement'), _negated=True), fields=('dossier', 'kind'), name='dossier_notice_once'),
+            model_name="dossiernotice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "supplement"), _negated=True),
+                fields=("dossier", "kind"),
+                name="dossier_notice_once",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossierstep',
-            index=models.Index(condition=models.Q(('finished_at__isnull', True)), fields=['unit', 'due_at'], name='step_open_unit_idx'),
+            model_name="dossierstep",
+            index=models.Index(
+                condition=models.Q(("finished_at__isnull", True)),
+                fields=["unit", "due_at"],
+                name="step_open_unit_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossierstep',
-            index=models.Index(condition=models.Q(('finished_at__isnull', True)), fields=['assignee', 'due_at'], name='step_open_assignee_idx'),
+            model_name="dossierstep",
+            index=models.Index(
+                condition=models.Q(("finished_at__isnull", True)),
+                fields=["assignee", "due_at"],
+                name="step_open_assignee_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossierstep',
-            index=models.Index(condition=models.Q(('finished_at__isnull', True)), fields=['unit', 'procedure', 'due_at'], name='step_open_unit_proc_idx'),
+            model_name="dossierstep",
+            index=models.Index(
+                condition=models.Q(("finished_at__isnull", True)),
+                fields=["unit", "procedure", "due_at"],
+                name="step_open_unit_proc_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossierstep',
-            index=models.Index(condition=models.Q(('finished_at__isnull', True)), fields=['assignee', 'procedure', 'due_at'], name='step_open_assignee_proc_idx'),
+            model_name="dossierstep",
+            index=models.Index(
+                condition=models.Q(("finished_at__isnull", True)),
+                fields=["assignee", "procedure", "due_at"],
+                name="step_open_assignee_proc_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossierstep',
-            index=models.Index(condition=models.Q(('finished_at__isnull', True)), fields=['unit', 'dossier_state', 'due_at'], name='step_open_unit_state_idx'),
+            model_name="dossierstep",
+            index=models.Index(
+                condition=models.Q(("finished_at__isnull", True)),
+                fields=["unit", "dossier_state", "due_at"],
+                name="step_open_unit_state_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dossierstep',
-            index=models.Index(condition=models.Q(('finished_at__isnull', True)), fields=['assignee', 'dossier_state', 'due_at'], name='step_open_assignee_state_idx'),
+            model_name="dossierstep",
+            index=models.Index(
+                condition=models.Q(("finished_at__isnull", True)),
+                fields=["assignee", "dossier_state", "due_at"],
+                name="step_open_assignee_state_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplementrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'declined'), _negated=True), fields=('dossier',), name='supplement_once'),
+            model_name="supplementrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "declined"), _negated=True),
+                fields=("dossier",),
+                name="supplement_once",
+            ),
         ),
     ]
