@@ -45,6 +45,7 @@ import random
 import sys
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -794,7 +795,9 @@ class Timeline:
 # Loaders
 
 
-class Loader:
+class Loader(ABC):
+    """Writes the generated rows; one subclass per database."""
+
     suffix = ""
 
     def run(self, *, demo: Demo, count: int, reset: bool, seed: int, now: int) -> dict[str, int]:
@@ -870,21 +873,25 @@ class Loader:
 
         return [m._meta.db_table for m in apps.get_app_config("dossiers").get_models()]
 
+    @abstractmethod
     def begin(self, reset: bool) -> None:
-        raise NotImplementedError
+        """Open the load (and empty the dossier tables with `reset`)."""
 
+    @abstractmethod
     def prepare(self, columns: Columns, rows: list[tuple]) -> Any:
         """The rows as `write` sends them (run in the generating thread)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def write(self, columns: Columns, payload: Any) -> None:
-        raise NotImplementedError
+        """Write one prepared batch."""
 
+    @abstractmethod
     def finish(self) -> None:
-        raise NotImplementedError
+        """Commit the load (rebuilding what `begin` dropped)."""
 
+    @abstractmethod
     def analyze(self) -> None:
-        raise NotImplementedError
+        """Refresh the planner statistics."""
 
 
 class PostgresLoader(Loader):

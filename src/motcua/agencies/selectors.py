@@ -30,6 +30,13 @@ def has_role(*, user: Any, roles: Iterable[Role | str]) -> bool:
 _PART_OF_PARENT = {UnitKind.DEPARTMENT, UnitKind.COUNTER}
 
 
+def agency_of(*, unit: Unit) -> Unit:
+    """The agency, center or commune a department or counter belongs to (the unit itself else)."""
+    while unit.kind in _PART_OF_PARENT and unit.parent is not None:
+        unit = unit.parent
+    return unit
+
+
 def scope_paths_of(*, user: Any) -> set[str]:
     """Paths of the units whose subtree the user works in: each membership's unit, climbed from a
     department or counter to the agency, center or commune it belongs to."""

@@ -6,6 +6,7 @@ checks that the caller may see the dossier, validates the body, and answers with
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
@@ -54,7 +55,7 @@ def step_field() -> serializers.IntegerField:
 
 
 # Authenticated by token or session (settings.REST_FRAMEWORK); no docstring (see base.Api).
-class DossierActionApi(Api):
+class DossierActionApi(Api, ABC):
     InputSerializer: ClassVar[type[serializers.Serializer]] = EmptyInput
     # 201 when the action creates a document or a step the dossier then lists; else 200.
     creates: ClassVar[bool] = False
@@ -70,8 +71,9 @@ class DossierActionApi(Api):
         status = 201 if self.creates else 200
         return Response(dossier_representation(request, code=code), status=status)
 
+    @abstractmethod
     def act(self, request: Request, code: str, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Call the action's service with the caller and the validated body."""
 
 
 ACTION_PROBLEMS = (400, 401, 403, 404, 409)

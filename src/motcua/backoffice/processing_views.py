@@ -39,6 +39,11 @@ from motcua.dossiers.selectors import dossier_get
 # Who may do what (for showing buttons; the services decide)
 
 
+def _open_steps(dossier: Dossier) -> list[DossierStep]:
+    # From the dossier's prefetched route on its page (dossier_trace_get), one query elsewhere.
+    return [step for step in dossier.steps.all() if step.finished_at is None]
+
+
 _LEADERS = {Role.DEPARTMENT_HEAD, Role.SIGNING_AUTHORITY}
 
 
@@ -48,7 +53,7 @@ def _leads(viewer: Any, step: DossierStep) -> bool:
 
 def assignable_steps(viewer: Any, dossier: Dossier) -> list[DossierStep]:
     """Open steps of the units the viewer leads (department head or agency head)."""
-    return [step for step in processing.open_steps(dossier) if _leads(viewer, step)]
+    return [step for step in _open_steps(dossier) if _leads(viewer, step)]
 
 
 def _work_step(viewer: Any, dossier: Dossier) -> dict[str, Any]:
@@ -56,7 +61,7 @@ def _work_step(viewer: Any, dossier: Dossier) -> dict[str, Any]:
     kinds = {StepKind.HANDLING, StepKind.SIGNING}
     held = [
         s
-        for s in processing.open_steps(dossier)
+        for s in _open_steps(dossier)
         if s.kind in kinds and processing.may_act_on(viewer, s) is not None
     ]
     return {"step": held[0].pk if held else None}
@@ -74,14 +79,14 @@ _AGENCY_OFFICERS = {Role.HANDLING_OFFICER, Role.DEPARTMENT_HEAD, Role.SIGNING_AU
 def available_actions(viewer: Any, dossier: Dossier) -> list[str]:
     """The names of the actions the viewer can take now, from the state and the open step the
     viewer holds. Only decides which buttons to show: the services check again."""
-    state, steps = dossier.state, processing.open_steps(dossier)
+    state, steps = dossier.state, _open_steps(dossier)
     acting = {step.kind: step for step in steps if processing.may_act_on(viewer, step) is not None}
     work = acting.get(StepKind.HANDLING) or acting.get(StepKind.SIGNING)
     at_desk = Role.RECEPTION_OFFICER in processing.roles_in(viewer, dossier.receiving_unit)
     agency = processing.roles_in(viewer, dossier.competent_unit)
     working = state == DossierState.IN_PROCESSING
     last = working and work is not None and processing.last_processing_stage(dossier) == work.stage
-    supplements = set(dossier.supplements.values_list("status", flat=True))
+    supplements = {supplement.status for supplement in dossier.supplements.all()}
     allowed = {
         "assign": state in OPEN_STATES and any(_leads(viewer, step) for step in steps),
         "forward": working and work is not None and not last,
@@ -99,7 +104,7 @@ def available_actions(viewer: Any, dossier: Dossier) -> list[str]:
         "payment_record": state == DossierState.AWAITING_PAYMENT and at_desk,
         "apology": state in _APOLOGY_STATES
         and Role.SIGNING_AUTHORITY in agency
-        and not dossier.notices.filter(kind=DossierNoticeKind.APOLOGY).exists(),
+        and not any(n.kind == DossierNoticeKind.APOLOGY for n in dossier.notices.all()),
         "reject": working and bool(agency & _LEADERS),
         "withdrawal_request": state in _WITHDRAWABLE and at_desk,
         "withdrawal_confirm": state == DossierState.WITHDRAWAL_REQUESTED

@@ -337,13 +337,14 @@ WORKLIST_PAGE_SIZE = 25
 @officer_required
 def my_work(request: HttpRequest) -> HttpResponse:
     filters = WorklistFilterForm(request.GET)
-    tab = filters.value("tab") or Tab.MINE
+    # The form only accepts the tabs' values.
+    tab = Tab(filters.value("tab") or Tab.MINE)
     chosen = {"procedure": filters.value("procedure"), "state": filters.value("state")}
     counts = worklist_counts(viewer=request.user, **chosen)
     tabs = [(t.value, TAB_LABELS[t], counts[t]) for t in Tab]
     page = Paginator(worklist(viewer=request.user, tab=tab, **chosen), WORKLIST_PAGE_SIZE)
     # The tab's count is known already: spare the paginator its own COUNT over the open steps.
-    page.count = counts.get(Tab(tab), 0) if tab in Tab else page.count
+    page.count = counts[tab]
     current = page.get_page(request.GET.get("page"))
     rows = [WorkRow(item, left_text(item)) for item in work_items(steps=current.object_list)]
     heads = has_role(user=request.user, roles=[Role.DEPARTMENT_HEAD])

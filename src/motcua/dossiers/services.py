@@ -20,7 +20,6 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from motcua.agencies.models import Role, Unit
-from motcua.agencies.selectors import memberships_of
 from motcua.audit.services import event_append
 from motcua.calendars.selectors import deadline_rules
 from motcua.catalog.models import ProcedureVersion
@@ -40,7 +39,7 @@ from motcua.dossiers.models import (
     ReceptionNotice,
     ResultChannel,
 )
-from motcua.dossiers.processing import dossier_route_start, reception_calendar
+from motcua.dossiers.processing import dossier_route_start, reception_calendar, roles_in
 from motcua.lib.codes import format_dossier_code, new_lookup_secret, normalise_secret
 from motcua.lib.identity import is_valid_citizen_id, is_valid_tax_code
 from motcua.lib.text import fold
@@ -156,11 +155,8 @@ def applicant_clean(applicant: ApplicantData) -> ApplicantData:
 
 def _require_reception_officer(*, actor: Any, unit: Unit) -> str:
     """The actor must be a reception officer of the receiving center (or one of its counters)."""
-    for membership in memberships_of(user=actor):
-        if membership.role != Role.RECEPTION_OFFICER:
-            continue
-        if unit.path.startswith(membership.unit.path) or membership.unit.path.startswith(unit.path):
-            return membership.role
+    if Role.RECEPTION_OFFICER in roles_in(actor, unit):
+        return Role.RECEPTION_OFFICER
     raise PermissionDenied(
         _("Bạn không phải công chức tiếp nhận của %(unit)s.") % {"unit": unit.name}
     )

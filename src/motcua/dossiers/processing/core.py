@@ -479,13 +479,6 @@ def _required_text(value: str, field: str, message: str, *, multiline: bool = Fa
     return text
 
 
-def _agency_of(unit: Unit) -> Unit:
-    """The agency (or commune, center) a department belongs to."""
-    while unit.kind in ("department", "counter") and unit.parent is not None:
-        unit = unit.parent
-    return unit
-
-
 def _next_stage(
     dossier: Dossier,
     *,

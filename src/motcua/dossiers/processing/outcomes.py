@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from motcua.agencies.models import Role
+from motcua.agencies.selectors import agency_of
 from motcua.catalog.models import StepKind
 from motcua.core.errors import Conflict, ValidationFailed
 from motcua.documents.models import Document, Provenance
@@ -28,7 +29,6 @@ from motcua.dossiers.models import (
 )
 from motcua.dossiers.processing.core import (
     _acting_step,
-    _agency_of,
     _desk_officer,
     _due,
     _event,
@@ -105,7 +105,7 @@ def apology_issue(*, actor: Any, code: str, reason: str, new_due_at: datetime) -
     notice = _notice_create(
         dossier,
         kind=DossierNoticeKind.APOLOGY,
-        unit=_agency_of(dossier.competent_unit),
+        unit=agency_of(unit=dossier.competent_unit),
         actor=actor,
         at=now,
         reason=reason,
@@ -135,7 +135,7 @@ def _processing_stop(
     issued = _notice_create(
         dossier,
         kind=kind,
-        unit=_agency_of(dossier.competent_unit),
+        unit=agency_of(unit=dossier.competent_unit),
         actor=actor,
         at=now,
         **notice,

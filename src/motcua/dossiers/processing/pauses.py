@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from motcua.agencies.models import Role
+from motcua.agencies.selectors import agency_of
 from motcua.catalog.models import FeeCollector, StepKind
 from motcua.core.errors import Conflict, ValidationFailed
 from motcua.documents.models import Provenance
@@ -34,7 +35,6 @@ from motcua.dossiers.models import (
 )
 from motcua.dossiers.processing.core import (
     _acting_step,
-    _agency_of,
     _desk_officer,
     _end_pause,
     _event,
@@ -142,7 +142,7 @@ def supplement_decide(*, actor: Any, code: str, approve: bool, note: str = "") -
     request.notice = _notice_create(
         dossier,
         kind=DossierNoticeKind.SUPPLEMENT,
-        unit=_agency_of(unit),
+        unit=agency_of(unit=unit),
         actor=request.proposed_by,
         at=now,
         items=request.items,
@@ -278,7 +278,7 @@ def payment_notice_issue(*, actor: Any, code: str, lines: Sequence[PaymentLine])
         raise Conflict(_("Hồ sơ đã có thông báo nộp tiền."), code="payment_notice_exists")
     now = timezone.now()
     calendar = dossier_calendar(dossier)
-    agency = _agency_of(step.unit)
+    agency = agency_of(unit=step.unit)
     payment = PaymentNotice.objects.create(
         dossier=dossier,
         number=_notice_number(agency, "TB", now, NumberSeries.PAYMENT),

@@ -8,11 +8,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.accounts.models import User
-from motcua.agencies.models import Membership, Role, Unit
+from motcua.agencies.models import Role, Unit
+from motcua.agencies.selectors import agency_of
 from motcua.catalog.models import StepKind
 from motcua.core.errors import Conflict, ValidationFailed
 from motcua.dossiers.models import (
@@ -24,7 +26,6 @@ from motcua.dossiers.models import (
 )
 from motcua.dossiers.processing.core import (
     _acting_step,
-    _agency_of,
     _event,
     _finish_step,
     _locked,
@@ -57,12 +58,7 @@ def step_assign(*, actor: Any, code: str, step_id: int, assignee: Any) -> Dossie
     role = _require_role(
         actor, step.unit, [Role.DEPARTMENT_HEAD, Role.SIGNING_AUTHORITY], _("phân công hồ sơ")
     )
-    if (
-        assignee is None
-        or not Membership.objects.filter(
-            user=assignee, role=step.role, unit__path__startswith=_agency_of(step.unit).path
-        ).exists()
-    ):
+    if assignee is None or not _assignable(step).filter(pk=assignee.pk).exists():
         raise ValidationFailed(
             _("Người được phân công phải là %(role)s của %(unit)s.")
             % {"role": str(Role(step.role).label).lower(), "unit": step.unit.name},
@@ -228,16 +224,17 @@ def consultation_reply(*, actor: Any, code: str, opinion: str) -> DossierStep:
     return step
 
 
+def _assignable(step: DossierStep) -> QuerySet[User]:
+    """Officers holding the step's role anywhere in the step unit's agency."""
+    return User.objects.filter(
+        memberships__role=step.role,
+        memberships__unit__path__startswith=agency_of(unit=step.unit).path,
+    ).distinct()
+
+
 def officers_for_assignment(*, step: DossierStep) -> list[User]:
-    """Who a head may give a step to: officers of the step's role in the same agency."""
-    return list(
-        User.objects.filter(
-            memberships__role=step.role,
-            memberships__unit__path__startswith=_agency_of(step.unit).path,
-        )
-        .distinct()
-        .order_by("username")
-    )
+    """Who a head may give a step to (the same people step_assign accepts)."""
+    return list(_assignable(step).order_by("username"))
 
 
 # ---------------------------------------------------------------------------------------------
