@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.documents",
     "motcua.dossiers",
+    "motcua.payments",
+    "motcua.ratings",
     "motcua.portal",
     "motcua.backoffice",
     "motcua.api",
@@ -243,6 +245,31 @@ MOTCUA_SMS_API_KEY = env_secret("MOTCUA_SMS_API_KEY", "")
 MOTCUA_SMS_BRANDNAME = env_str("MOTCUA_SMS_BRANDNAME", "MOTCUA")
 MOTCUA_SMS_DIR = VAR_DIR / "sms"
 MOTCUA_MESSAGE_MAX_ATTEMPTS = env_int("MOTCUA_MESSAGE_MAX_ATTEMPTS", 5)
+
+# --- Citizen accounts: one-time codes and an OpenID Connect identity provider ---------------
+MOTCUA_OTP_TTL_SECONDS = env_int("MOTCUA_OTP_TTL_SECONDS", 600)
+MOTCUA_OTP_MAX_ATTEMPTS = env_int("MOTCUA_OTP_MAX_ATTEMPTS", 5)
+# Any standard OIDC provider (VNeID is one); empty issuer: no "sign in with" button.
+MOTCUA_OIDC_ISSUER = env_str("MOTCUA_OIDC_ISSUER", "")
+MOTCUA_OIDC_CLIENT_ID = env_str("MOTCUA_OIDC_CLIENT_ID", "")
+MOTCUA_OIDC_CLIENT_SECRET = env_secret("MOTCUA_OIDC_CLIENT_SECRET", "")
+MOTCUA_OIDC_PROVIDER_NAME = env_str("MOTCUA_OIDC_PROVIDER_NAME", "VNeID")
+# The claim that carries the 12-digit personal ID number.
+MOTCUA_OIDC_ID_NUMBER_CLAIM = env_str("MOTCUA_OIDC_ID_NUMBER_CLAIM", "citizen_id")
+
+# --- Online payment gateway (VNPAY-style signed redirect + server-to-server notification) ----
+# Defaults point at the local simulator (manage.py payment_gateway_simulator) that make run starts.
+MOTCUA_PAYMENT_GATEWAY_URL = env_str("MOTCUA_PAYMENT_GATEWAY_URL", "http://127.0.0.1:8010")
+MOTCUA_PAYMENT_MERCHANT_CODE = env_str("MOTCUA_PAYMENT_MERCHANT_CODE", "MOTCUA01")
+MOTCUA_PAYMENT_HASH_SECRET = env_secret("MOTCUA_PAYMENT_HASH_SECRET", "demo-secret-change-me")
+# A payment still pending after this long is asked about (query) and, if unpaid, expires.
+MOTCUA_PAYMENT_TIMEOUT_MINUTES = env_int("MOTCUA_PAYMENT_TIMEOUT_MINUTES", 15)
+
+# --- Digitally signed results (PAdES, pyHanko) -------------------------------------------------
+# One certificate + key per issuing agency under this directory; with MOTCUA_SIGNING_DEMO_PKI a
+# demo CA and agency certificates are generated there when missing (never in production).
+MOTCUA_PKI_DIR = Path(env_str("MOTCUA_PKI_DIR", str(VAR_DIR / "pki")))
+MOTCUA_SIGNING_DEMO_PKI = env_bool("MOTCUA_SIGNING_DEMO_PKI", True)
 
 SESSION_COOKIE_SECURE = env_bool("MOTCUA_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -1,11 +1,13 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from motcua.backoffice import processing_views, views
 
 app_name = "backoffice"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("motcua.backoffice.payment_urls")),
+    path("", include("motcua.backoffice.rating_urls")),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("viec-cua-toi/", views.my_work, name="worklist"),

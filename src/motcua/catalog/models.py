@@ -175,6 +175,9 @@ class ProcedureVersion(ImmutableRowMixin, models.Model):
     method = models.TextField(_("cách thức thực hiện"), blank=True)
     legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
     requirements = models.TextField(_("yêu cầu, điều kiện thực hiện"), blank=True)
+    # The declaration (tờ khai) an online applicant fills in: a JSON Schema object, checked at
+    # publish and used to draw and validate the portal's form.
+    form_schema = models.JSONField(_("tờ khai điện tử (JSON Schema)"), default=dict, blank=True)
     content_hash = models.CharField(
         _("mã băm nội dung"),
         max_length=64,

@@ -24,9 +24,18 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # Whose document it is: the applicant's ID number (counter scans, results) and, for online
+    # applicants, their account. The document store shows a citizen only their own.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner_id_number = models.CharField(_("số định danh chủ sở hữu"), max_length=20, blank=True)
+    # Issued results carry the issuing agency's digital signature (PAdES).
+    is_signed = models.BooleanField(_("đã ký số"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        indexes = [models.Index(fields=["owner_id_number"], name="document_owner_id_idx")]
         verbose_name = _("tài liệu")
         verbose_name_plural = _("tài liệu")
 

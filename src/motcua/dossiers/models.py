@@ -9,6 +9,8 @@ from motcua.catalog.models import ComponentForm
 
 class DossierState(models.TextChoices):
     SUBMITTED_ONLINE = "submitted_online", _("Mới nộp trực tuyến")
+    # An online dossier sent back before acceptance to be completed (form 02, electronically).
+    COMPLETION_REQUESTED = "completion_requested", _("Yêu cầu hoàn thiện hồ sơ")
     RECEIVED = "received", _("Đã tiếp nhận")
     IN_PROCESSING = "in_processing", _("Đang giải quyết")
     SUPPLEMENT_REQUESTED = "supplement_requested", _("Yêu cầu bổ sung")
@@ -24,6 +26,7 @@ class DossierState(models.TextChoices):
 # The National Public Service Portal's status codes (DOMAIN.md §3).
 NATIONAL_STATUS = {
     DossierState.SUBMITTED_ONLINE: 1,
+    DossierState.COMPLETION_REQUESTED: 5,
     DossierState.RECEIVED: 2,
     DossierState.IN_PROCESSING: 4,
     DossierState.SUPPLEMENT_REQUESTED: 5,
@@ -82,7 +85,11 @@ class Applicant(models.Model):
 
 
 class Dossier(Applicant):
-    """An accepted dossier (hồ sơ): never deleted, its code never changes."""
+    """A dossier (hồ sơ): never deleted, its code never changes.
+
+    Counter dossiers are accepted when created; online ones are submitted first (received_at
+    empty, the clock not started) and accepted by a reception officer.
+    """
 
     code = models.CharField(_("mã hồ sơ"), max_length=60, unique=True)
     lookup_secret = models.CharField(_("mã tra cứu"), max_length=12)
@@ -96,7 +103,17 @@ class Dossier(Applicant):
         _("nhận kết quả"), max_length=10, choices=ResultChannel.choices, default=ResultChannel.DESK
     )
     state = models.CharField(_("trạng thái"), max_length=30, choices=DossierState.choices)
-    received_at = models.DateTimeField(_("thời điểm tiếp nhận"))
+    received_at = models.DateTimeField(_("thời điểm tiếp nhận"), null=True, blank=True)
+    # Online dossiers: who submitted them (their account) and when; the form's answers.
+    applicant_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="dossiers_filed",
+        null=True,
+        blank=True,
+    )
+    submitted_at = models.DateTimeField(_("thời điểm nộp trực tuyến"), null=True, blank=True)
+    form_data = models.JSONField(_("tờ khai"), default=dict, blank=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
@@ -436,6 +453,8 @@ class DossierComponent(models.Model):
     document = models.ForeignKey(
         "documents.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Taken from the applicant's store of verified documents instead of being submitted again.
+    reused = models.BooleanField(_("tái sử dụng"), default=False)
 
     class Meta:
         ordering = ["position"]
@@ -521,3 +540,33 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class DossierDraft(models.Model):
+    """An online dossier being prepared: saved as the citizen goes, so closing the browser loses
+    nothing. It has no code and counts nowhere until it is submitted."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dossier_drafts"
+    )
+    procedure_version = models.ForeignKey(
+        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    # {"name": …, "id_number": …, "address": …, "phone": …, "email": …, "kind": …}
+    applicant = models.JSONField(default=dict, blank=True)
+    form_data = models.JSONField(default=dict, blank=True)
+    # {requirement id (str): {"document": id, "reused": bool}}
+    attachments = models.JSONField(default=dict, blank=True)
+    result_channel = models.CharField(
+        max_length=10, choices=ResultChannel.choices, default=ResultChannel.ONLINE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("hồ sơ nháp")
+        verbose_name_plural = _("hồ sơ nháp")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.procedure_version_id}"
