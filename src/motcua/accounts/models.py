@@ -15,10 +15,13 @@ class User(AbstractUser):
         help_text=_("Tài khoản của hệ thống khác, dùng token."),
     )
 
-    # Citizens (online applicants): the Vietnamese personal ID number (12 digits), verified when
-    # it came from an identity provider (VNeID), self-declared otherwise; a phone for one-time codes.
+    # Citizens (online applicants): the Vietnamese personal ID number (12 digits), verified
+    # when it came from an identity provider (VNeID), self-declared
+    # otherwise; a phone for one-time codes.
     is_citizen = models.BooleanField(_("công dân"), default=False)
-    id_number = models.CharField(_("số định danh cá nhân"), max_length=12, blank=True, db_index=True)
+    id_number = models.CharField(
+        _("số định danh cá nhân"), max_length=12, blank=True, db_index=True
+    )
     id_number_verified = models.BooleanField(_("số định danh đã xác thực"), default=False)
     phone = models.CharField(_("số điện thoại"), max_length=20, blank=True, db_index=True)
 
