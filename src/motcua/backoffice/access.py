@@ -7,7 +7,8 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -15,14 +16,14 @@ from motcua.agencies.selectors import memberships_of
 from motcua.core.errors import DomainError
 
 
-def officer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def officer_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Officers only; and a refusal from a service or selector becomes a page, not a 500."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not memberships_of(user=request.user):
+            return redirect_to_login(request.get_full_path(), login_url="backoffice:login")
+        if getattr(request.user, "is_citizen", False) or not memberships_of(user=request.user):
             return render(
                 request,
                 "backoffice/refused.html",
