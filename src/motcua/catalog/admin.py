@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from motcua.agencies.models import Role
@@ -20,6 +22,7 @@ from motcua.catalog.models import (
     WorkflowStep,
     format_amount,
 )
+from motcua.lib.jsonform import form_fields
 
 IMMUTABLE_NOTE = _(
     "Phiên bản đã công bố là bất biến: hồ sơ đã tiếp nhận theo phiên bản nào thì giữ nguyên "
@@ -145,6 +148,7 @@ class ProcedureVersionAdmin(ReadOnlyAdmin):
     search_fields = ("procedure__national_code", "name")
     list_select_related = ("procedure", "competent_unit")
     inlines = (ComponentInline, FeeItemInline, WorkflowStepInline)
+    readonly_fields = ("form_summary",)
     fieldsets = (
         (
             None,
@@ -170,8 +174,23 @@ class ProcedureVersionAdmin(ReadOnlyAdmin):
             _("Nội dung công khai"),
             {"fields": ("applicant_types", "steps", "method", "legal_basis", "requirements")},
         ),
+        (_("Tờ khai điện tử"), {"fields": ("form_summary", "form_schema")}),
         (_("Công bố"), {"fields": ("content_hash", "published_at", "published_by")}),
     )
+
+    @admin.display(description=_("các trường của tờ khai"))
+    def form_summary(self, obj: ProcedureVersion) -> SafeString | str:
+        if not obj.form_schema:
+            return str(_("Thủ tục này không có tờ khai điện tử."))
+        rows = format_html_join(
+            "",
+            '<li>{}{} <code>{}</code> <span class="help">{}</span></li>',
+            (
+                (field.label, " *" if field.required else "", field.name, field.kind)
+                for field in form_fields(obj.form_schema)
+            ),
+        )
+        return format_html("<ol>{}</ol>", rows)
 
     @admin.display(description=_("thời hạn giải quyết"))
     def statutory_time_label(self, obj: ProcedureVersion) -> str:

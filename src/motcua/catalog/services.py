@@ -6,6 +6,7 @@ for every key). Publishing is idempotent: a record identical to the latest versi
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -33,6 +34,7 @@ from motcua.catalog.models import (
     WorkflowStep,
 )
 from motcua.core.errors import ValidationFailed
+from motcua.lib.jsonform import schema_check
 from motcua.lib.text import fold
 
 PublishStatus = Literal["created", "new_version", "unchanged"]
@@ -59,6 +61,7 @@ RECORD_KEYS = {
     "components",
     "fees",
     "workflow",
+    "form",
 }
 COMPONENT_KEYS = {"name", "form", "quantity", "mandatory", "note"}
 FEE_KEYS = {"kind", "name", "amount", "basis", "collected_by"}
@@ -341,6 +344,22 @@ def _workflow(data: dict[str, Any], canonical: dict[str, Any]) -> list[dict[str,
     return steps
 
 
+def _form(data: dict[str, Any]) -> dict[str, Any]:
+    """The declaration's JSON Schema, checked, with its field order written out (``x-order``)."""
+    raw = data.get("form")
+    if raw is None:
+        return {}
+    problems = schema_check(raw)
+    if problems:
+        _fail(
+            _("Tờ khai điện tử (form) không dùng được: %(p)s") % {"p": " ".join(problems)},
+            "form",
+        )
+    # The order of the fields is the order of the file; written out, it survives storage that
+    # sorts keys (jsonb) and counts in the content hash, so reordering publishes a new version.
+    return {"x-order": list(raw["properties"]), **copy.deepcopy(raw)}
+
+
 def _sector(data: dict[str, Any]) -> dict[str, str]:
     sector = _mapping(data.get("sector"), field="sector", allowed={"code", "name"})
     return {
@@ -379,6 +398,11 @@ def record_canonical(record: Any) -> dict[str, Any]:
             "pause_for_financial_obligation",
         )
     canonical["workflow"] = _workflow(data, canonical)
+    # Only a record with a form has the key, so the hash of every record without one stays the
+    # same and adding this key to the format published no new versions.
+    form = _form(data)
+    if form:
+        canonical["form"] = form
     return canonical
 
 
@@ -448,6 +472,7 @@ def _version_create(
         result_type=canonical["result_type"],
         result_is_document=canonical["result_is_document"],
         online_mode=canonical["online_mode"],
+        form_schema=canonical.get("form", {}),
         content_hash=digest,
         published_by=actor if authenticated else None,
         **{key: canonical[key] for key in (*FLAG_KEYS, *TEXT_KEYS)},
