@@ -96,6 +96,18 @@ def _one_redis_database_per_worker(settings: Any) -> None:
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Demo certificates of a test session live in a temporary directory, never in var/pki."""
+    from django.conf import settings
+
+    path = tmp_path_factory.mktemp("pki")
+    previous = settings.MOTCUA_PKI_DIR, settings.MOTCUA_SIGNING_DEMO_PKI
+    settings.MOTCUA_PKI_DIR, settings.MOTCUA_SIGNING_DEMO_PKI = path, True
+    yield path
+    settings.MOTCUA_PKI_DIR, settings.MOTCUA_SIGNING_DEMO_PKI = previous
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     # Throttle counters live in the cache; each test starts with none.

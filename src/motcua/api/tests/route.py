@@ -15,6 +15,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from motcua.audit.models import Event
+from motcua.core.testing import sample_pdf
 from motcua.dossiers.models import (
     Dossier,
     DossierNotice,
@@ -28,7 +29,8 @@ from motcua.notifications.models import Message
 
 # Land-use right transfer: 8 working days; the wait for the financial obligation is excluded.
 LAND_TRANSFER = "1.013831"
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+# A real PDF: results are signed, so they must parse.
+PDF = sample_pdf()
 VN = timedelta(hours=7)
 APPLICANT = {
     "name": "Nguyễn Thị Hồng Nhung",

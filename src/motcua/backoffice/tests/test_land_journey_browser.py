@@ -22,6 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
+from motcua.core.testing import sample_pdf
 from motcua.dossiers.models import Dossier, DossierState, Handover, Timeliness
 from motcua.notifications.fake_sms_gateway import FakeSmsGateway
 from motcua.notifications.models import DeliveryStatus, Message
@@ -31,7 +32,8 @@ from motcua.notifications.tests.conftest import MailRecorder, free_port, smtp_ma
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VN = timedelta(hours=7)
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+# A real PDF: results are signed, so they must parse.
+PDF = sample_pdf()
 PHONE, EMAIL = "0912345678", "nhung@example.vn"
 MILESTONES = [
     "dossier.received",

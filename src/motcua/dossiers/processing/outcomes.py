@@ -16,8 +16,9 @@ from motcua.agencies.models import Role
 from motcua.agencies.selectors import agency_of
 from motcua.catalog.models import StepKind
 from motcua.core.errors import Conflict, ValidationFailed
-from motcua.documents.models import Document, Provenance
-from motcua.documents.services import document_store, document_validate_upload
+from motcua.documents.models import Document
+from motcua.documents.services import document_store_signed_result, document_validate_upload
+from motcua.documents.signing import sign_pdf
 from motcua.dossiers.common import milestone
 from motcua.dossiers.models import (
     Dossier,
@@ -288,9 +289,35 @@ def dossier_resolve(
         )
     stored: Document | None = None
     if document is not None:
-        document_validate_upload(uploaded=document)
-        stored = document_store(
-            uploaded=document, provenance=Provenance.ISSUED_RESULT, verified_by=actor
+        content_type, _extension = document_validate_upload(uploaded=document)
+        if content_type != "application/pdf":
+            raise ValidationFailed(
+                _("Văn bản kết quả phải là tệp PDF để ký số."),
+                code="result_not_pdf",
+                extra={"field": "document"},
+            )
+        # The result is issued in the name of the agency whose leader signs it: the unit of
+        # the workflow's signing step when it has one (the ward chairman signs the civil-status
+        # extract the ward's justice office prepares and publishes), else the competent unit;
+        # either one climbed from a department to its agency, as for the notices.
+        signing_step = (
+            step
+            if step.kind == StepKind.SIGNING
+            else dossier.steps.filter(kind=StepKind.SIGNING)
+            .select_related("unit")
+            .order_by("-started_at", "-pk")
+            .first()
+        )
+        issuer = agency_of(unit=signing_step.unit if signing_step else dossier.competent_unit)
+        # Signed before anything is written, so a refusal (broken PDF, missing certificate)
+        # leaves no stored file and no changed row behind.
+        signed = sign_pdf(document.read(), unit=issuer)
+        stored = document_store_signed_result(
+            content=signed,
+            name=document.name or "",
+            verified_by=actor,
+            owner=dossier.applicant_user,
+            owner_id_number=dossier.applicant_id_number,
         )
     now = timezone.now()
     calendar = dossier_calendar(dossier)

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from motcua.audit.models import Event
 from motcua.audit.services import event_chain_verify
+from motcua.core.testing import sample_pdf
 from motcua.dossiers.models import DossierState, Handover, Timeliness
 from motcua.dossiers.processing import (
     PaymentLine,
@@ -31,7 +32,8 @@ from motcua.notifications.models import Message
 
 LAND_TRANSFER = "1.013831"
 VN = timedelta(hours=7)
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+# A real PDF: results are signed, so they must parse.
+PDF = sample_pdf()
 
 
 def local(*args: int) -> datetime:

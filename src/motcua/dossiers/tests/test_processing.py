@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from motcua.agencies.models import Unit
 from motcua.audit.models import Event
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.testing import sample_pdf
 from motcua.dossiers.models import (
     Dossier,
     DossierNotice,
@@ -49,7 +50,8 @@ from motcua.notifications.models import Message
 
 LAND_TRANSFER = "1.013831"
 VN = timedelta(hours=7)
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+# A real PDF: results are signed, so they must parse.
+PDF = sample_pdf()
 
 
 def local(*args: int) -> datetime:
