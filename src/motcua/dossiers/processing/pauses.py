@@ -359,3 +359,40 @@ def payment_record(
         due_at=dossier.due_at,
     )
     return payment
+
+
+@transaction.atomic
+def payment_record_online(*, code: str, receipt_number: str, paid_at: datetime) -> PaymentNotice:
+    """The payment gateway's signed notification settled the notice: as payment_record does at
+    the desk, but with no officer (the system records it); the clock runs again from the time
+    the gateway took the money."""
+    dossier = _locked(code)
+    _require_state(dossier, [DossierState.AWAITING_PAYMENT], _("ghi nhận nộp tiền"))
+    receipt_number = _required_text(
+        receipt_number, "receipt_number", _("Cần nhập số biên lai hoặc chứng từ nộp tiền.")
+    )
+    payment = PaymentNotice.objects.select_for_update().get(dossier=dossier)
+    if payment.paid_at is not None:
+        raise Conflict(_("Thông báo nộp tiền đã được nộp."), code="payment_notice_paid")
+    # The gateway's clock, kept within the pause: never before the notice, never in the future.
+    now = timezone.now()
+    at = min(max(paid_at, payment.issued_at), now)
+    payment.paid_at, payment.receipt_number = at, receipt_number[:60]
+    payment.payment_method, payment.recorded_by = "online", None
+    payment.save(update_fields=["paid_at", "receipt_number", "payment_method", "recorded_by"])
+    with translation.override("vi"):
+        why = _("đã hoàn thành nghĩa vụ tài chính.")
+    _clock_resume(
+        dossier, PauseReason.FINANCIAL_OBLIGATION, at=at, kind="dossier.payment_received", why=why
+    )
+    _event(
+        None,
+        "system",
+        "dossier.payment_received",
+        dossier,
+        receipt=receipt_number,
+        total=payment.total,
+        due_at=dossier.due_at,
+        method="online",
+    )
+    return payment
