@@ -24,8 +24,12 @@ messages-compiled: venv
 	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages --ignore=.venv >/dev/null; \
 	else echo "note: gettext (msgfmt) is not installed; English translations are not compiled"; fi
 
+# The demo: organisation, personas (officers and citizens), catalogue, a demo CA with a signing
+# certificate per agency (var/pki), and the demo citizen's past counter dossier.
 demo: migrate messages-compiled
 	$(MANAGE) load_demo
+	$(MANAGE) pki_demo
+	$(MANAGE) load_demo_history
 
 # Background work. Message delivery: the task worker of MOTCUA_TASKS_BACKEND sends each new
 # message as soon as its transaction commits (the immediate backend needs none); the sweep retries failures and
@@ -40,21 +44,41 @@ TASK_WORKER := $(MANAGE) db_worker --no-reload
 endif
 DELIVERY_SWEEP := $(MANAGE) deliver_messages --loop 60
 DEADLINE_SWEEP := $(MANAGE) sweep_deadlines --loop 300
+# Payments left pending are asked about at the gateway; expired sign-up codes are purged.
+PAYMENT_SWEEP := $(MANAGE) payments_sweep --loop 60
+CODE_PURGE := $(MANAGE) purge_one_time_codes --loop 3600
+
+# `make run` stands in for the two outside systems a citizen meets: the payment gateway
+# (a local simulator of the VNPAY-style protocol) and the identity provider (a local OpenID
+# Connect provider with test identities). Point the MOTCUA_PAYMENT_* / MOTCUA_OIDC_* variables
+# at the real ones in production (the local stand-ins then simply go unused).
+serve: export MOTCUA_OIDC_ISSUER ?= http://127.0.0.1:8020
+serve: export MOTCUA_OIDC_CLIENT_ID ?= motcua-dev
+serve: export MOTCUA_OIDC_CLIENT_SECRET ?= dev-oidc-secret
+serve: export MOTCUA_PAYMENT_GATEWAY_URL ?= http://127.0.0.1:8010
+SITE_URL_DEFAULT := http://$(HOST):$(PORT)
 
 # --insecure: the development server also serves the admin's static files with DEBUG off.
 # The background workers run beside the server and stop with it.
 serve: venv
-	trap 'kill $$tasks $$sweep $$deadlines 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$tasks $$sweep $$deadlines $$payments $$codes $$gateway $$idp 2>/dev/null' EXIT INT TERM; \
+	export MOTCUA_SITE_URL=$${MOTCUA_SITE_URL:-$(SITE_URL_DEFAULT)}; \
 	$(TASK_WORKER) & tasks=$$!; \
 	$(DELIVERY_SWEEP) & sweep=$$!; \
 	$(DEADLINE_SWEEP) & deadlines=$$!; \
+	$(PAYMENT_SWEEP) & payments=$$!; \
+	$(CODE_PURGE) & codes=$$!; \
+	$(MANAGE) payment_gateway_simulator --port 8010 --site-url $$MOTCUA_SITE_URL & gateway=$$!; \
+	$(MANAGE) fake_oidc_provider --port 8020 --client-id $$MOTCUA_OIDC_CLIENT_ID --client-secret $$MOTCUA_OIDC_CLIENT_SECRET --redirect-uri $$MOTCUA_SITE_URL/dang-nhap/oidc/callback/ & idp=$$!; \
 	$(MANAGE) runserver --insecure $(HOST):$(PORT)
 
 # The background workers alone, for a machine that runs the web server some other way.
 worker: venv
-	trap 'kill $$tasks $$deadlines 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$tasks $$deadlines $$payments $$codes 2>/dev/null' EXIT INT TERM; \
 	$(TASK_WORKER) & tasks=$$!; \
 	$(DEADLINE_SWEEP) & deadlines=$$!; \
+	$(PAYMENT_SWEEP) & payments=$$!; \
+	$(CODE_PURGE) & codes=$$!; \
 	$(DELIVERY_SWEEP)
 
 run: demo serve

@@ -61,7 +61,12 @@ class PauseSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="DossierClock")
 class ClockSerializer(serializers.Serializer):
-    received_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(
+        allow_null=True, help_text="Online dossiers: when the applicant submitted it."
+    )
+    received_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was accepted (the clock starts); empty until then."
+    )
     original_due_at = serializers.DateTimeField(
         allow_null=True, help_text="The appointment printed on the receipt."
     )

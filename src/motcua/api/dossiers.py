@@ -95,6 +95,15 @@ class DossierComponentSerializer(serializers.Serializer):
     form = serializers.ChoiceField(choices=ComponentForm.choices)
     quantity = serializers.IntegerField()
     scanned = serializers.SerializerMethodField()
+    provenance = serializers.CharField(
+        source="document.provenance",
+        allow_null=True,
+        default=None,
+        help_text="scanned_at_counter, uploaded_by_applicant or issued_result; null: no file.",
+    )
+    reused = serializers.BooleanField(
+        help_text="Taken from the applicant's store of verified documents, not submitted again."
+    )
 
     def get_scanned(self, component: Any) -> bool:
         return component.document_id is not None
@@ -132,7 +141,7 @@ class DossierBaseSerializer(serializers.Serializer):
     )
     channel = serializers.ChoiceField(choices=Channel.choices)
     result_channel = serializers.ChoiceField(choices=ResultChannel.choices)
-    received_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
     procedure = ProcedureRefSerializer(source="procedure_version")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from motcua.api import endings, processing
+from motcua.api import endings, online, processing
 from motcua.api.base import NotFoundApi
 from motcua.api.calendar import DueDateComputeApi
 from motcua.api.dossier_detail import DossierDetailApi
@@ -15,6 +15,9 @@ from motcua.api.worklist import WorklistApi
 
 # The actions on a dossier: POST /dossiers/{code}/<address>/ (see docs/api.md).
 ACTIONS = {
+    "online-acceptance": online.OnlineAcceptApi,
+    "online-completion-request": online.OnlineCompletionApi,
+    "online-refusal": online.OnlineRefuseApi,
     "assign": processing.StepAssignApi,
     "forward": processing.StepForwardApi,
     "consultations": processing.ConsultationRequestApi,

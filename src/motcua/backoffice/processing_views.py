@@ -14,7 +14,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +26,7 @@ from motcua.backoffice import forms as action_forms
 from motcua.backoffice.access import officer_required
 from motcua.catalog.models import StepKind
 from motcua.core.errors import DomainError, NotFound, PermissionDenied
-from motcua.dossiers import processing
+from motcua.dossiers import online, processing
 from motcua.dossiers.models import (
     OPEN_STATES,
     Dossier,
@@ -34,6 +36,7 @@ from motcua.dossiers.models import (
     SupplementStatus,
 )
 from motcua.dossiers.selectors import dossier_get
+from motcua.dossiers.services import GuidanceItem
 
 # ---------------------------------------------------------------------------------------------
 # Who may do what (for showing buttons; the services decide)
@@ -73,6 +76,7 @@ _APOLOGY_STATES = {
     DossierState.AWAITING_PAYMENT,
 }
 _WITHDRAWABLE = _APOLOGY_STATES | {DossierState.RECEIVED}
+_NOT_YET_ACCEPTED = {DossierState.SUBMITTED_ONLINE, DossierState.COMPLETION_REQUESTED}
 _AGENCY_OFFICERS = {Role.HANDLING_OFFICER, Role.DEPARTMENT_HEAD, Role.SIGNING_AUTHORITY}
 
 
@@ -88,6 +92,9 @@ def available_actions(viewer: Any, dossier: Dossier) -> list[str]:
     last = working and work is not None and processing.last_processing_stage(dossier) == work.stage
     supplements = {supplement.status for supplement in dossier.supplements.all()}
     allowed = {
+        "online_accept": state == DossierState.SUBMITTED_ONLINE and at_desk,
+        "online_completion": state == DossierState.SUBMITTED_ONLINE and at_desk,
+        "online_refuse": state in _NOT_YET_ACCEPTED and at_desk,
         "assign": state in OPEN_STATES and any(_leads(viewer, step) for step in steps),
         "forward": working and work is not None and not last,
         "resolve": last,
@@ -146,6 +153,34 @@ class ActionSpec:
     @property
     def url_name(self) -> str:
         return f"dossier_{self.name}"
+
+
+def _online_accept(actor: Any, dossier: Dossier, form: Any) -> str:
+    accepted = online.online_accept(actor=actor, code=dossier.code)
+    return _("Đã tiếp nhận hồ sơ %(code)s; hẹn trả kết quả %(due)s.") % {
+        "code": accepted.code,
+        "due": formats.date_format(timezone.localtime(accepted.due_at), "H:i d/m/Y"),
+    }
+
+
+def _online_completion(actor: Any, dossier: Dossier, form: Any) -> str:
+    notice = online.online_completion_request(
+        actor=actor,
+        code=dossier.code,
+        items=[GuidanceItem(name=i.name, reason=i.reason) for i in form.items()],
+        legal_basis=form.cleaned_data["legal_basis"],
+    )
+    return _("Đã gửi yêu cầu hoàn thiện hồ sơ %(n)s (mẫu 02) cho người nộp.") % {"n": notice.number}
+
+
+def _online_refuse(actor: Any, dossier: Dossier, form: Any) -> str:
+    notice = online.online_refuse(
+        actor=actor,
+        code=dossier.code,
+        reason=form.cleaned_data["reason"],
+        legal_basis=form.cleaned_data["legal_basis"],
+    )
+    return _("Đã gửi phiếu từ chối tiếp nhận %(n)s (mẫu 03) cho người nộp.") % {"n": notice.number}
 
 
 def _assign(actor: Any, dossier: Dossier, form: Any) -> str:
@@ -304,6 +339,36 @@ def _mark_uncollected(actor: Any, dossier: Dossier, form: Any) -> str:
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        "online_accept",
+        "tiep-nhan-truc-tuyen",
+        gettext_lazy("Tiếp nhận hồ sơ trực tuyến"),
+        action_forms.ConfirmForm,
+        _online_accept,
+        explanation=gettext_lazy(
+            "Hồ sơ đầy đủ, hợp lệ: thời hạn giải quyết bắt đầu tính từ bây giờ, hồ sơ được "
+            "chuyển đến cơ quan giải quyết và người nộp nhận được ngày hẹn trả kết quả."
+        ),
+    ),
+    ActionSpec(
+        "online_completion",
+        "yeu-cau-hoan-thien",
+        gettext_lazy("Yêu cầu hoàn thiện hồ sơ (mẫu 02)"),
+        action_forms.SupplementProposeForm,
+        _online_completion,
+        explanation=gettext_lazy(
+            "Nêu một lần tất cả nội dung cần hoàn thiện, mỗi nội dung có lý do. Hồ sơ chưa được "
+            "tiếp nhận; người nộp hoàn thiện trên Cổng dịch vụ công rồi gửi lại."
+        ),
+    ),
+    ActionSpec(
+        "online_refuse",
+        "tu-choi-tiep-nhan",
+        gettext_lazy("Từ chối tiếp nhận (mẫu 03)"),
+        action_forms.RejectForm,
+        _online_refuse,
+        secondary=True,
+    ),
     ActionSpec(
         "assign",
         "phan-cong",
@@ -466,7 +531,7 @@ def _show_refusal(form: action_forms.ActionForm, error: DomainError) -> None:
     form.add_error(name if shown else None, str(error.message))
 
 
-def action_page(spec: ActionSpec) -> Callable[..., HttpResponse]:
+def action_page(spec: ActionSpec) -> Callable[..., HttpResponseBase]:
     """The page of one action: GET shows the form, POST calls the service and redirects."""
 
     @officer_required

@@ -20,6 +20,11 @@ urlpatterns = [
     path("ho-so/<str:code>/", views.dossier, name="dossier"),
     path("ho-so/<str:code>/giay-tiep-nhan.pdf", views.receipt, name="receipt"),
     path(
+        "ho-so/<str:code>/tai-lieu/<int:component_id>/",
+        views.dossier_document,
+        name="dossier_document",
+    ),
+    path(
         "ho-so/<str:code>/phieu-kiem-soat.pdf",
         views.control_slip,
         name="control_slip",

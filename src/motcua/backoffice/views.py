@@ -14,6 +14,7 @@ from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import formats, timezone
@@ -33,6 +34,7 @@ from motcua.backoffice.forms import (
 from motcua.backoffice.processing_views import ACTIONS_BY_NAME, available_actions
 from motcua.catalog.selectors import procedure_list, version_get
 from motcua.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.responses import stored_file_response
 from motcua.dossiers import printing
 from motcua.dossiers.logbook import logbook_rows, logbook_xlsx
 from motcua.dossiers.models import Dossier, DossierState, PaymentNotice
@@ -56,12 +58,14 @@ from motcua.dossiers.worklists import (
     Tab,
     Urgency,
     WorkItem,
+    online_submissions,
     supplements_awaiting_approval,
     waiting_for_applicant,
     work_items,
     worklist,
     worklist_counts,
 )
+from motcua.lib import jsonform
 from motcua.notifications.selectors import messages_for
 
 
@@ -267,8 +271,21 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
             "milestones": dossier_milestones(dossier=found),
             "outbox": messages_for(target_type="dossier", target_id=found.code),
             "lookup_url": printing.lookup_url(code=found.code),
+            "declaration": jsonform.form_display(
+                found.procedure_version.form_schema, found.form_data
+            ),
         },
     )
+
+
+@officer_required
+def dossier_document(request: HttpRequest, code: str, component_id: int) -> HttpResponseBase:
+    """A component's file, for officers who may see the dossier (to check an online upload)."""
+    found = dossier_get(viewer=request.user, code=code)
+    component = next((c for c in found.components.all() if c.pk == component_id), None)
+    if component is None or component.document is None:
+        raise NotFound(_("Không tìm thấy tệp của thành phần hồ sơ."))
+    return stored_file_response(component.document)
 
 
 @officer_required
@@ -348,6 +365,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     current = page.get_page(request.GET.get("page"))
     rows = [WorkRow(item, left_text(item)) for item in work_items(steps=current.object_list)]
     heads = has_role(user=request.user, roles=[Role.DEPARTMENT_HEAD])
+    at_desk = has_role(user=request.user, roles=[Role.RECEPTION_OFFICER])
     return render(
         request,
         "backoffice/worklist.html",
@@ -361,9 +379,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "supplements": list(supplements_awaiting_approval(viewer=request.user))
             if heads
             else None,
-            "waiting": list(waiting_for_applicant(viewer=request.user))
-            if has_role(user=request.user, roles=[Role.RECEPTION_OFFICER])
-            else None,
+            "waiting": list(waiting_for_applicant(viewer=request.user)) if at_desk else None,
+            "online": list(online_submissions(viewer=request.user)) if at_desk else None,
         },
     )
 

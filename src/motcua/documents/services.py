@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.core.errors import ValidationFailed
+from motcua.documents.inspection import upload_inspect
 from motcua.documents.models import Document, Provenance
 
 # Decided by the first bytes of the content, never by the name the browser sent.
@@ -53,15 +54,72 @@ def document_validate_upload(*, uploaded: UploadedFile) -> tuple[str, str]:
             % {"name": _safe_name(uploaded.name or "")},
             code="upload_wrong_type",
         )
+    # Bounded by the size limit above, so reading it whole is safe.
+    upload_inspect(uploaded.read(), sniffed[0], _safe_name(uploaded.name or ""))
+    uploaded.seek(0)
     return sniffed
 
 
 def document_store(
-    *, uploaded: UploadedFile, provenance: Provenance, verified_by: Any = None
+    *,
+    uploaded: UploadedFile,
+    provenance: Provenance,
+    verified_by: Any = None,
+    owner: Any = None,
+    owner_id_number: str = "",
 ) -> Document:
-    """Store a validated upload under its content hash and record it."""
+    """Store a validated upload under its content hash and record it, with whose it is."""
     content_type, extension = document_validate_upload(uploaded=uploaded)
-    content = uploaded.read()
+    return _document_save(
+        content=uploaded.read(),
+        content_type=content_type,
+        extension=extension,
+        name=uploaded.name or "",
+        provenance=provenance,
+        verified_by=verified_by,
+        owner=owner,
+        owner_id_number=owner_id_number,
+    )
+
+
+def document_store_signed_result(
+    *,
+    content: bytes,
+    name: str,
+    verified_by: Any = None,
+    owner: Any = None,
+    owner_id_number: str = "",
+) -> Document:
+    """Store a result PDF this system signed (signing.sign_pdf) as an issued, signed result."""
+    if sniff_content_type(content[:16]) != ("application/pdf", ".pdf"):
+        raise ValidationFailed(
+            _("Văn bản kết quả phải là tệp PDF để ký số."), code="result_not_pdf"
+        )
+    return _document_save(
+        content=content,
+        content_type="application/pdf",
+        extension=".pdf",
+        name=name,
+        provenance=Provenance.ISSUED_RESULT,
+        verified_by=verified_by,
+        owner=owner,
+        owner_id_number=owner_id_number,
+        is_signed=True,
+    )
+
+
+def _document_save(
+    *,
+    content: bytes,
+    content_type: str,
+    extension: str,
+    name: str,
+    provenance: str,
+    verified_by: Any,
+    owner: Any,
+    owner_id_number: str,
+    is_signed: bool = False,
+) -> Document:
     digest = hashlib.sha256(content).hexdigest()
     path = f"documents/{digest[:2]}/{digest}{extension}"
     if not default_storage.exists(path):
@@ -71,8 +129,11 @@ def document_store(
         file=path,
         content_type=content_type,
         size=len(content),
-        original_name=_safe_name(uploaded.name or ""),
+        original_name=_safe_name(name),
         provenance=provenance,
         verified_by=verified_by,
         verified_at=timezone.now() if verified_by else None,
+        owner=owner,
+        owner_id_number=owner_id_number.strip()[:20],
+        is_signed=is_signed,
     )

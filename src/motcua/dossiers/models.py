@@ -166,6 +166,13 @@ class Dossier(Applicant):
             models.Index(
                 fields=["competent_unit", "state", "due_at"], name="dossier_competent_idx"
             ),
+            # The desks' queue of online dossiers waiting to be accepted.
+            models.Index(
+                fields=["receiving_unit", "submitted_at"],
+                name="dossier_online_queue_idx",
+                condition=models.Q(state="submitted_online"),
+            ),
+            models.Index(fields=["applicant_id_number"], name="dossier_applicant_id_idx"),
         ]
         verbose_name = _("hồ sơ")
         verbose_name_plural = _("hồ sơ")
@@ -506,6 +513,14 @@ class ReceptionNotice(Applicant):
         "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+"
     )
     receiving_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    # The online dossier the notice answers (a counter notice has none: nothing was accepted).
+    dossier = models.ForeignKey(
+        "Dossier",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reception_notices",
+    )
     # Guidance: [{"name": ..., "reason": ...}, ...] — everything missing, in one notice.
     items = models.JSONField(default=list, blank=True)
     reason = models.TextField(_("lý do"), blank=True)

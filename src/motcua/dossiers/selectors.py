@@ -33,6 +33,10 @@ from motcua.lib.text import search_terms
 # The milestones a receipt holder may see, with the words shown to them. Anything else in the
 # event log (who did it, internal notes) stays inside.
 PUBLIC_MILESTONES = {
+    "dossier.submitted": _("Hồ sơ đã được nộp trực tuyến, chờ tiếp nhận"),
+    "dossier.completion_requested": _(
+        "Bộ phận Một cửa yêu cầu hoàn thiện hồ sơ trước khi tiếp nhận"
+    ),
     "dossier.received": _("Hồ sơ đã được tiếp nhận"),
     "dossier.transferred": _("Hồ sơ đã được chuyển đến cơ quan giải quyết"),
     "dossier.supplement_requested": _("Cơ quan giải quyết yêu cầu bổ sung hồ sơ"),

@@ -244,7 +244,7 @@ def _validate_components(
 # Accept (form 01)
 
 
-def _take_code(*, unit: Unit, received_at: datetime) -> str:
+def take_dossier_code(*, unit: Unit, received_at: datetime) -> str:
     day, seq = take_number(unit=unit, series=NumberSeries.DOSSIER, at=received_at)
     return format_dossier_code(
         pattern=settings.MOTCUA_DOSSIER_CODE_PATTERN,
@@ -370,7 +370,7 @@ def _dossier_create(
     fingerprint: str,
 ) -> Dossier:
     unit = version.receiving_unit
-    code = _take_code(unit=unit, received_at=received_at)
+    code = take_dossier_code(unit=unit, received_at=received_at)
     on_the_spot = version.is_on_the_spot
     dossier = Dossier.objects.create(
         code=code,
@@ -397,32 +397,48 @@ def _dossier_create(
         IdempotencyRecord.objects.create(
             key=idempotency_key, user=actor, fingerprint=fingerprint, dossier=dossier
         )
+    dossier_acceptance_record(
+        dossier=dossier,
+        actor=actor,
+        role=role,
+        calendar=calendar,
+        components=[c.requirement_id for c in components],
+    )
+    return dossier
+
+
+def dossier_acceptance_record(
+    *, dossier: Dossier, actor: Any, role: str, calendar: WorkCalendar, components: list[int]
+) -> None:
+    """What every accepted dossier gets, at the counter or online: the applicant's message with
+    the appointment, the event, and the start of its route (transfer to the agency)."""
+    version = dossier.procedure_version
     _tell_applicant_received(dossier=dossier)
     event_append(
         actor=actor,
         actor_role=role,
         kind="dossier.received",
         target_type="dossier",
-        target_id=code,
+        target_id=dossier.code,
         data={
             "procedure": version.procedure.national_code,
             "version": version.number,
-            "channel": channel,
-            "due_at": due_at,
-            "components": [c.requirement_id for c in components],
+            "channel": dossier.channel,
+            "due_at": dossier.due_at,
+            "components": components,
         },
     )
-    if on_the_spot:
+    if version.is_on_the_spot:
         event_append(
             actor=actor,
             actor_role=role,
             kind="dossier.resolved",
             target_type="dossier",
-            target_id=code,
+            target_id=dossier.code,
             data={"on_the_spot": True},
         )
-    dossier_route_start(dossier=dossier, actor=actor, at=received_at, calendar=calendar)
-    return dossier
+    assert dossier.received_at is not None
+    dossier_route_start(dossier=dossier, actor=actor, at=dossier.received_at, calendar=calendar)
 
 
 def _record_components(
@@ -441,6 +457,9 @@ def _record_components(
             document = document_store(
                 uploaded=item.scan, provenance=Provenance.SCANNED_AT_COUNTER, verified_by=actor
             )
+            # The applicant's verified copy: reusable in their next dossiers (document store).
+            document.owner_id_number = dossier.applicant_id_number
+            document.save(update_fields=["owner_id_number"])
         rows.append(
             DossierComponent(
                 dossier=dossier,
@@ -508,6 +527,20 @@ def reception_guidance_issue(
     role = _require_reception_officer(actor=actor, unit=unit)
     _check_version_in_force(version)
     applicant = applicant_clean(applicant)
+    return reception_notice_create(
+        actor=actor,
+        role=role,
+        version=version,
+        applicant=applicant,
+        kind=NoticeKind.GUIDANCE,
+        items=guidance_items_clean(items),
+        reason=note.strip(),
+        legal_basis=legal_basis.strip(),
+    )
+
+
+def guidance_items_clean(items: Sequence[GuidanceItem]) -> list[dict[str, str]]:
+    """Form 02 names everything to complete, each with its reason, in one notice."""
     cleaned = [
         GuidanceItem(name=i.name.strip(), reason=i.reason.strip()) for i in items if i.name.strip()
     ]
@@ -519,16 +552,7 @@ def reception_guidance_issue(
         raise ValidationFailed(
             _("Mỗi nội dung cần bổ sung phải có lý do."), extra={"field": "items"}
         )
-    return _notice_create(
-        actor=actor,
-        role=role,
-        version=version,
-        applicant=applicant,
-        kind=NoticeKind.GUIDANCE,
-        items=[asdict(i) for i in cleaned],
-        reason=note.strip(),
-        legal_basis=legal_basis.strip(),
-    )
+    return [asdict(i) for i in cleaned]
 
 
 @transaction.atomic
@@ -545,13 +569,8 @@ def reception_refusal_issue(
     role = _require_reception_officer(actor=actor, unit=unit)
     _check_version_in_force(version)
     applicant = applicant_clean(applicant)
-    if not reason.strip():
-        raise ValidationFailed(_("Phiếu từ chối phải nêu rõ lý do."), extra={"field": "reason"})
-    if not legal_basis.strip():
-        raise ValidationFailed(
-            _("Phiếu từ chối phải nêu căn cứ pháp lý."), extra={"field": "legal_basis"}
-        )
-    return _notice_create(
+    refusal_check(reason=reason, legal_basis=legal_basis)
+    return reception_notice_create(
         actor=actor,
         role=role,
         version=version,
@@ -563,7 +582,17 @@ def reception_refusal_issue(
     )
 
 
-def _notice_create(
+def refusal_check(*, reason: str, legal_basis: str) -> None:
+    """Form 03 gives its reason and the legal basis for it."""
+    if not reason.strip():
+        raise ValidationFailed(_("Phiếu từ chối phải nêu rõ lý do."), extra={"field": "reason"})
+    if not legal_basis.strip():
+        raise ValidationFailed(
+            _("Phiếu từ chối phải nêu căn cứ pháp lý."), extra={"field": "legal_basis"}
+        )
+
+
+def reception_notice_create(
     *,
     actor: Any,
     role: str,
@@ -573,6 +602,7 @@ def _notice_create(
     items: list[dict[str, str]],
     reason: str,
     legal_basis: str,
+    dossier: Dossier | None = None,
 ) -> ReceptionNotice:
     issued_at = timezone.now()
     unit = version.receiving_unit
@@ -586,6 +616,7 @@ def _notice_create(
         legal_basis=legal_basis,
         issued_at=issued_at,
         issued_by=actor,
+        dossier=dossier,
         **applicant.as_fields(),
     )
     event_append(

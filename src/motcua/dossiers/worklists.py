@@ -209,3 +209,15 @@ def waiting_for_applicant(*, viewer: Any, limit: int = 50) -> QuerySet[Dossier]:
         )
         .order_by("received_at")[:limit]
     )
+
+
+def online_submissions(*, viewer: Any, limit: int = 50) -> QuerySet[Dossier]:
+    """Online dossiers waiting at the viewer's desks to be accepted (national status 1), oldest
+    first: no step exists yet, the desk decides whether the clock starts."""
+    desks = [m.unit_id for m in memberships_of(user=viewer) if m.role == Role.RECEPTION_OFFICER]
+    return (
+        Dossier.objects.filter(receiving_unit_id__in=desks, state=DossierState.SUBMITTED_ONLINE)
+        .select_related("procedure_version")
+        .only("code", "state", "applicant_name", "submitted_at", "procedure_version__name")
+        .order_by("submitted_at", "pk")[:limit]
+    )

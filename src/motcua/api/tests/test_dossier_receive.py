@@ -155,6 +155,8 @@ def test_it_accepts_optional_components_with_quantities(personas, intake):
         "form": optional.form,
         "quantity": 2,
         "scanned": False,
+        "provenance": None,
+        "reused": False,
     }
 
 

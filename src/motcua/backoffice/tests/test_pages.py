@@ -46,6 +46,7 @@ def page_urls(dossier: Dossier, notice: ReceptionNotice) -> dict[str, str]:
         "version_id": dossier.procedure_version_id,
         "code": dossier.code,
         "number": notice.number,
+        "component_id": dossier.components.first().pk,
     }
     return {
         pattern.name: reverse(

@@ -48,9 +48,20 @@ def reception_calendar(*, unit: Unit, received_at: datetime) -> WorkCalendar:
     return work_calendar_for(unit=unit, as_of=received_at, years=range(year, year + 3))
 
 
+def received_at_of(dossier: Dossier) -> datetime:
+    """When the clock started; an online dossier the desk has not accepted has no clock yet,
+    so nothing that counts time can be done to it."""
+    if dossier.received_at is None:
+        raise Conflict(
+            _("Hồ sơ %(code)s chưa được tiếp nhận.") % {"code": dossier.code},
+            code="not_received",
+        )
+    return dossier.received_at
+
+
 def dossier_calendar(dossier: Dossier) -> WorkCalendar:
     """The calendar a dossier's deadlines are counted on: as it stood when it was received."""
-    return reception_calendar(unit=dossier.competent_unit, received_at=dossier.received_at)
+    return reception_calendar(unit=dossier.competent_unit, received_at=received_at_of(dossier))
 
 
 def _closed_pauses(dossier: Dossier) -> list[Pause]:
@@ -67,7 +78,7 @@ def _recompute_due(dossier: Dossier, calendar: WorkCalendar) -> None:
     unit = DurationUnit(version.statutory_unit)
     dossier.due_at = due_instant(
         calendar=calendar,
-        received_at=dossier.received_at,
+        received_at=received_at_of(dossier),
         amount=version.statutory_amount,
         unit=unit,
         rules=deadline_rules(),

@@ -30,6 +30,8 @@ class Command(BaseCommand):
                 self._unit(node, parent=None)
             for person in data["people"]:
                 self._person(person)
+            for citizen in data.get("citizens", []):
+                self._citizen(citizen)
             self._system_client()
         call_command("import_catalog", str(CATALOG_FILE), actor="quantri", stdout=self.stdout)
         self.stdout.write(
@@ -65,6 +67,20 @@ class Command(BaseCommand):
             role=person["role"],
             title=person.get("title", ""),
         )
+
+    def _citizen(self, citizen: dict[str, Any]) -> None:
+        user, created = get_user_model().objects.get_or_create(
+            username=citizen["username"], defaults={"full_name": citizen["full_name"]}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+        user.full_name = citizen["full_name"]
+        user.is_citizen = True
+        user.id_number = citizen["id_number"]
+        user.id_number_verified = citizen.get("verified", False)
+        user.email = citizen.get("email", "")
+        user.phone = citizen.get("phone", "")
+        user.save()
 
     def _system_client(self) -> None:
         user_model = get_user_model()
