@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -72,7 +75,9 @@ def sign_pdf(content: bytes, *, unit: Unit) -> bytes:
     signer = unit_signer(unit=unit)
     output = BytesIO()
     try:
-        signers.sign_pdf(writer, _metadata(writer, unit), signer=signer, output=output)
+        _outside_event_loop(
+            lambda: signers.sign_pdf(writer, _metadata(writer, unit), signer=signer, output=output)
+        )
     except SigningError as error:
         # For instance a document certified by its author with "no changes allowed".
         raise ValidationFailed(
@@ -83,6 +88,18 @@ def sign_pdf(content: bytes, *, unit: Unit) -> bytes:
     except _PARSE_ERRORS as error:
         raise _not_a_pdf() from error
     return output.getvalue()
+
+
+def _outside_event_loop[T](work: Callable[[], T]) -> T:
+    """pyHanko's synchronous API runs its own event loop (asyncio.run), which fails in a thread
+    that already runs one (an async caller, a test driving a browser): run it in a thread of
+    its own there."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
 
 
 def _metadata(writer: IncrementalPdfFileWriter, unit: Unit) -> signers.PdfSignatureMetadata:
@@ -115,7 +132,9 @@ def signature_report(content: bytes) -> SignatureReport:
 
 def _report(signature: EmbeddedPdfSignature, context: ValidationContext) -> SignatureReport:
     try:
-        status: PdfSignatureStatus = validate_pdf_signature(signature, context)
+        status: PdfSignatureStatus = _outside_event_loop(
+            lambda: validate_pdf_signature(signature, context)
+        )
     except _PARSE_ERRORS:
         # A signature whose own bytes were damaged cannot even be read: it proves nothing.
         return SignatureReport(signed=True)

@@ -278,7 +278,8 @@ def result_download(request: HttpRequest, code: str) -> HttpResponseBase:
             _("Cần nộp phí, lệ phí trước khi nhận kết quả."), code="fees_outstanding"
         )
     document = online.online_result_collect(user=request.user, code=code)
-    return stored_file_response(document, f"ket-qua-{dossier.code}.pdf")
+    # Saved, not shown in the browser: the signature is checked by the citizen's PDF reader.
+    return stored_file_response(document, f"ket-qua-{dossier.code}.pdf", attachment=True)
 
 
 @citizen_required
