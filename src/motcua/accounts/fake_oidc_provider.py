@@ -19,12 +19,14 @@ import time
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+from motcua.lib.local_server import LocalHttpServer
 
 CODE_TTL_SECONDS = 60
 TOKEN_TTL_SECONDS = 300
@@ -94,7 +96,7 @@ class OAuthError(Exception):
         self.description = description
 
 
-class FakeOidcProvider:
+class FakeOidcProvider(LocalHttpServer):
     """One registered client; identities to pick from; keys made fresh at each start."""
 
     def __init__(
@@ -126,32 +128,11 @@ class FakeOidcProvider:
         self._grants: dict[str, _Grant] = {}
         self._tokens: dict[str, tuple[_Grant, float]] = {}
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._thread: threading.Thread | None = None
+        self._listen(host, port, _handler_for(self))
 
     @property
     def issuer(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeOidcProvider:
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        if self._thread:
-            self._thread.join()
-
-    def __enter__(self) -> FakeOidcProvider:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.base_url
 
     # --- Documents -----------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from motcua.accounts.models import CodePurpose, ExternalIdentity, OneTimeCode, User
 from motcua.audit.services import event_append
+from motcua.core import throttle
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
 from motcua.lib.identity import is_valid_citizen_id
 from motcua.notifications.services import message_enqueue
@@ -129,33 +129,23 @@ def _throttle_keys(*, destination: str, client: str) -> dict[str, int]:
     }
 
 
-def _count(keys: Iterable[str], *, window: int) -> None:
-    for key in keys:
-        if not cache.add(key, 1, timeout=window):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, timeout=window)
-
-
 def _refuse_too_many_sends(*, destination: str, client: str) -> None:
     limits = _throttle_keys(destination=destination, client=client)
-    counts = cache.get_many(list(limits))
-    if any(counts.get(key, 0) >= limit for key, limit in limits.items()):
+    if throttle.over_limit(limits, window=SEND_WINDOW_SECONDS):
         raise Throttled(
             _("Bạn đã yêu cầu quá nhiều mã xác nhận. Vui lòng thử lại sau %(minutes)s phút.")
             % {"minutes": SEND_WINDOW_SECONDS // 60},
             extra={"retry_after": SEND_WINDOW_SECONDS},
         )
-    # cache.add is atomic: of two requests in the same second, only one gets to send.
-    if not cache.add(f"otp-send:gap:{destination}", 1, timeout=RESEND_INTERVAL_SECONDS):
+    # Of two requests in the same second, only one gets to send.
+    if not throttle.hold(f"otp-send:gap:{destination}", seconds=RESEND_INTERVAL_SECONDS):
         raise Throttled(
             _("Mã xác nhận vừa được gửi. Vui lòng chờ %(seconds)s giây trước khi yêu cầu mã mới.")
             % {"seconds": RESEND_INTERVAL_SECONDS},
             code="resend_too_soon",
             extra={"retry_after": RESEND_INTERVAL_SECONDS},
         )
-    _count(limits, window=SEND_WINDOW_SECONDS)
+    throttle.count(limits, window=SEND_WINDOW_SECONDS)
 
 
 def _code_issue(
@@ -394,8 +384,7 @@ def _login_limits(*, identifier: str, client: str) -> dict[str, int]:
 
 
 def _refuse_too_many_failures(limits: Mapping[str, int]) -> None:
-    failures = cache.get_many(list(limits))
-    if any(failures.get(key, 0) >= limit for key, limit in limits.items()):
+    if throttle.over_limit(limits, window=LOGIN_WINDOW_SECONDS):
         raise Throttled(
             _("Bạn đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.")
             % {"minutes": LOGIN_WINDOW_SECONDS // 60},
@@ -420,7 +409,7 @@ def citizen_login_password(*, identifier: str, password: str, client: str) -> Us
         check_password(password, "")
     elif user.check_password(password) and user.is_active:
         return user
-    _count(limits, window=LOGIN_WINDOW_SECONDS)
+    throttle.count(limits, window=LOGIN_WINDOW_SECONDS)
     raise refused
 
 

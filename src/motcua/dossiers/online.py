@@ -35,10 +35,8 @@ from motcua.dossiers.models import (
     DossierState,
     IdempotencyRecord,
     NoticeKind,
-    PauseReason,
     ReceptionNotice,
     ResultChannel,
-    SupplementStatus,
 )
 from motcua.dossiers.processing.core import (
     _event,
@@ -52,7 +50,7 @@ from motcua.dossiers.processing.core import (
     open_steps,
     reception_calendar,
 )
-from motcua.dossiers.processing.pauses import _clock_resume
+from motcua.dossiers.processing.pauses import supplement_received_record
 from motcua.dossiers.services import (
     ApplicantData,
     GuidanceItem,
@@ -584,24 +582,8 @@ def online_supplement(
     dossier = _citizen_locked(user, code)
     _require_state(dossier, [DossierState.SUPPLEMENT_REQUESTED], _("gửi hồ sơ bổ sung"))
     stored = _add_documents(dossier, user, uploads)
-    now = timezone.now()
-    dossier.supplements.filter(status=SupplementStatus.ISSUED).update(
-        status=SupplementStatus.RECEIVED, received_at=now, received_by=user
-    )
-    with translation.override("vi"):
-        why = _("đã nhận đủ hồ sơ bổ sung trực tuyến.")
-    _clock_resume(
-        dossier, PauseReason.SUPPLEMENT, at=now, kind="dossier.supplement_received", why=why
-    )
-    _event(
-        user,
-        APPLICANT_ROLE,
-        "dossier.supplement_received",
-        dossier,
-        due_at=dossier.due_at,
-        documents=[d.sha256 for d in stored],
-        note=note.strip()[:1000],
-        channel="online",
+    supplement_received_record(
+        dossier, actor=user, role=APPLICANT_ROLE, documents=stored, note=note, channel="online"
     )
     return dossier
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
@@ -23,6 +22,7 @@ from motcua.agencies.models import Role, Unit
 from motcua.audit.services import event_append
 from motcua.calendars.selectors import deadline_rules
 from motcua.catalog.models import ProcedureVersion
+from motcua.core import throttle
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
 from motcua.documents.models import Provenance
 from motcua.documents.services import document_store, document_validate_upload
@@ -665,25 +665,14 @@ def _failure_limits(*, code: str, client: str) -> dict[str, int]:
     }
 
 
-def _count_failure(keys: Iterable[str]) -> None:
-    window = settings.MOTCUA_LOOKUP_WINDOW_SECONDS
-    for key in keys:
-        if not cache.add(key, 1, timeout=window):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, timeout=window)
-
-
 def dossier_lookup_check(*, code: str, secret: str, client: str) -> Dossier:
     """The dossier for a receipt holder; wrong secrets are counted and then throttled.
 
     A wrong code and a wrong secret fail the same way, so the page does not tell which codes exist.
     """
     limits = _failure_limits(code=code.strip(), client=client)
-    failures = cache.get_many(list(limits))
-    if any(failures.get(key, 0) >= limit for key, limit in limits.items()):
-        window = settings.MOTCUA_LOOKUP_WINDOW_SECONDS
+    window = settings.MOTCUA_LOOKUP_WINDOW_SECONDS
+    if throttle.over_limit(limits, window=window):
         raise Throttled(
             _("Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.")
             % {"minutes": window // 60},
@@ -700,7 +689,7 @@ def dossier_lookup_check(*, code: str, secret: str, client: str) -> Dossier:
     if dossier is None or not constant_time_compare(
         dossier.lookup_secret, normalise_secret(secret)
     ):
-        _count_failure(limits)
+        throttle.count(limits, window=window)
         raise NotFound(
             _(
                 "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu đã nhập. "

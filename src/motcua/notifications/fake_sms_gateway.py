@@ -9,15 +9,16 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from motcua.lib.local_server import LocalHttpServer
 from motcua.notifications.sms import PHONE_PATTERN
 
 PATH = "/v1/sms"
 
 
-class FakeSmsGateway:
+class FakeSmsGateway(LocalHttpServer):
     """Accepts SMS over HTTP and keeps them in memory; can be told to fail with 503."""
 
     def __init__(self, *, api_key: str, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -27,38 +28,16 @@ class FakeSmsGateway:
         self.verbose = False
         self._failures_left = 0
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._thread: threading.Thread | None = None
+        self._listen(host, port, _handler_for(self))
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}{PATH}"
+        return f"{self.base_url}{PATH}"
 
     def fail_next(self, count: int) -> None:
         """Answer the next `count` requests with 503, as an overloaded gateway does."""
         with self._lock:
             self._failures_left = count
-
-    def start(self) -> FakeSmsGateway:
-        # A short poll, so that stop() (which waits for the next poll) is quick in tests.
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        if self._thread:
-            self._thread.join()
-
-    def __enter__(self) -> FakeSmsGateway:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def answer(self, *, authorization: str, body: bytes) -> tuple[int, dict[str, Any]]:
         """The gateway's decision for one POST: status code and JSON answer."""

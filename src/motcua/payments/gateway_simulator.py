@@ -27,11 +27,12 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from motcua.lib.local_server import LocalHttpServer
 from motcua.payments import protocol
 
 PAY_PATH = "/paymentv2/vpcpay.html"
@@ -98,7 +99,7 @@ class IpnDelivery:
     answers: list[Any] = field(default_factory=list)
 
 
-class GatewaySimulator:
+class GatewaySimulator(LocalHttpServer):
     """The gateway: a ledger of transactions, an HTTP server, the IPN sender."""
 
     def __init__(
@@ -130,33 +131,11 @@ class GatewaySimulator:
         self._next_no = 14_000_000
         self._lock = threading.RLock()
         self._load()
-        self.server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._thread: threading.Thread | None = None
+        self._listen(host, port, _handler_for(self))
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> GatewaySimulator:
-        # A short poll, so that stop() (which waits for the next poll) is quick in tests.
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        if self._thread:
-            self._thread.join()
-
-    def __enter__(self) -> GatewaySimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.base_url
 
     # -----------------------------------------------------------------------------------------
     # The ledger

@@ -18,7 +18,7 @@ from motcua.agencies.models import Role
 from motcua.agencies.selectors import agency_of
 from motcua.catalog.models import FeeCollector, StepKind
 from motcua.core.errors import Conflict, ValidationFailed
-from motcua.documents.models import Provenance
+from motcua.documents.models import Document, Provenance
 from motcua.documents.services import document_store, document_validate_upload
 from motcua.dossiers.common import milestone
 from motcua.dossiers.models import (
@@ -197,11 +197,28 @@ def supplement_receive(
     _require_state(dossier, [DossierState.SUPPLEMENT_REQUESTED], _("nhận hồ sơ bổ sung"))
     for scan in scans:
         document_validate_upload(uploaded=scan)
-    now = timezone.now()
     stored = [
         document_store(uploaded=s, provenance=Provenance.SCANNED_AT_COUNTER, verified_by=actor)
         for s in scans
     ]
+    supplement_received_record(
+        dossier, actor=actor, role=role, documents=stored, note=note, channel="desk"
+    )
+    return dossier
+
+
+def supplement_received_record(
+    dossier: Dossier,
+    *,
+    actor: Any,
+    role: str,
+    documents: Sequence[Document],
+    note: str,
+    channel: str,
+) -> None:
+    """The supplement is in (brought to the desk or sent online): the request is closed, the
+    clock runs again and the applicant is told the new appointment."""
+    now = timezone.now()
     dossier.supplements.filter(status=SupplementStatus.ISSUED).update(
         status=SupplementStatus.RECEIVED, received_at=now, received_by=actor
     )
@@ -216,10 +233,10 @@ def supplement_receive(
         "dossier.supplement_received",
         dossier,
         due_at=dossier.due_at,
-        documents=[d.sha256 for d in stored],
-        note=note.strip(),
+        documents=[d.sha256 for d in documents],
+        note=note.strip()[:1000],
+        channel=channel,
     )
-    return dossier
 
 
 # ---------------------------------------------------------------------------------------------
