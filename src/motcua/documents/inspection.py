@@ -52,8 +52,9 @@ def _inflated_size(data: bytes, budget: int) -> int:
             if len(kept) < _NESTED_LIMIT:
                 kept += out
             pending = inflater.unconsumed_tail
-            # Input used up and the output buffer not filled: nothing more to come.
-            if not pending and len(out) < _CHUNK:
+            # The stream ended (what follows it, the "\n" before "endstream", stays in the
+            # tail for ever), or no progress, or input used up without filling the buffer.
+            if inflater.eof or not out or (not pending and len(out) < _CHUNK):
                 break
     except zlib.error:
         return total  # not (only) Flate: a viewer fails on it, it does not explode
