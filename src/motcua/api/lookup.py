@@ -16,9 +16,9 @@ from rest_framework.response import Response
 
 from motcua.api.base import PublicApi
 from motcua.api.serializers import MilestoneSerializer, problems
+from motcua.dossiers.lookup import dossier_lookup_check
 from motcua.dossiers.models import DossierState, ResultChannel
 from motcua.dossiers.selectors import dossier_milestones
-from motcua.dossiers.services import dossier_lookup_check
 
 
 # Anyone holding a receipt may ask: no credentials, and so no CSRF token either.

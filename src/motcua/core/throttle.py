@@ -1,8 +1,9 @@
 """Counting attempts in the cache (wrong lookup secrets, one-time codes sent, failed sign-ins).
 
-Windows follow Django's clock rather than the cache's own expiry: each counter's key carries its
-window's number, so a new window starts a new counter at the right time even where the cache
-(Redis) keeps time of its own. The cache's timeout only clears old keys away.
+A window opens with the first attempt and lasts `window` seconds by Django's clock, not by the
+cache's own expiry: the window's start is kept in the cache and each counter's key carries it,
+so a window ends at the right time even where the cache (Redis) keeps time of its own. The
+cache's timeouts only clear old keys away.
 """
 
 from __future__ import annotations
@@ -13,21 +14,42 @@ from django.core.cache import cache
 from django.utils import timezone
 
 
-def _windowed(key: str, window: int) -> str:
-    return f"{key}:{int(timezone.now().timestamp()) // window}"
+def _now() -> float:
+    return timezone.now().timestamp()
+
+
+def _open(start: float | None, window: int) -> float | None:
+    return start if start is not None and _now() - start < window else None
+
+
+def _open_window(key: str, window: int) -> float | None:
+    """When the window of this counter opened, if it is still open."""
+    return _open(cache.get(f"{key}:start"), window)
 
 
 def over_limit(limits: Mapping[str, int], *, window: int) -> bool:
-    """Whether any counter has reached its limit in the current window."""
-    keys = {_windowed(key, window): limit for key, limit in limits.items()}
+    """Whether any counter has reached its limit in its current window (two cache reads,
+    whatever the number of counters: it is on the public lookup's path)."""
+    starts = cache.get_many([f"{key}:start" for key in limits])
+    keys = {}
+    for key, limit in limits.items():
+        start = _open(starts.get(f"{key}:start"), window)
+        if start is not None:
+            keys[f"{key}:{start}"] = limit
+    if not keys:
+        return False
     counts = cache.get_many(list(keys))
     return any(counts.get(key, 0) >= limit for key, limit in keys.items())
 
 
 def count(keys: Iterable[str], *, window: int) -> None:
-    """One more attempt on each counter, in the current window."""
+    """One more attempt on each counter; the first one opens its window."""
     for key in keys:
-        windowed = _windowed(key, window)
+        start = _open_window(key, window)
+        if start is None:
+            start = _now()
+            cache.set(f"{key}:start", start, timeout=2 * window)
+        windowed = f"{key}:{start}"
         if not cache.add(windowed, 1, timeout=2 * window):
             try:
                 cache.incr(windowed)

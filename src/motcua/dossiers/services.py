@@ -15,15 +15,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from motcua.agencies.models import Role, Unit
 from motcua.audit.services import event_append
 from motcua.calendars.selectors import deadline_rules
 from motcua.catalog.models import ProcedureVersion
-from motcua.core import throttle
-from motcua.core.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
+from motcua.core.errors import Conflict, PermissionDenied, ValidationFailed
 from motcua.documents.models import Provenance
 from motcua.documents.services import document_store, document_validate_upload
 from motcua.dossiers.common import milestone, take_number
@@ -40,7 +38,7 @@ from motcua.dossiers.models import (
     ResultChannel,
 )
 from motcua.dossiers.processing import dossier_route_start, reception_calendar, roles_in
-from motcua.lib.codes import format_dossier_code, new_lookup_secret, normalise_secret
+from motcua.lib.codes import format_dossier_code, new_lookup_secret
 from motcua.lib.identity import is_valid_citizen_id, is_valid_tax_code
 from motcua.lib.text import fold
 from motcua.lib.workdays import DurationUnit, WorkCalendar, due_instant
@@ -633,68 +631,3 @@ def reception_notice_create(
         },
     )
     return notice
-
-
-# ---------------------------------------------------------------------------------------------
-# Public lookup
-
-
-PUBLIC_LOOKUP_FIELDS = (
-    "code",
-    "lookup_secret",
-    "state",
-    "received_at",
-    "due_at",
-    "rescheduled_due_at",
-    "result_channel",
-    "milestones",
-    "procedure_version__name",
-    "competent_unit__name",
-)
-
-
-def _failure_limits(*, code: str, client: str) -> dict[str, int]:
-    """Failure counters and their limits: per client address, and per dossier code.
-
-    The per-code limit is much higher, so one person mistyping (or a prankster) cannot lock the
-    receipt holder out, while guessing one code's secret from many addresses is still stopped.
-    """
-    return {
-        f"lookup-fail:client:{client}": settings.MOTCUA_LOOKUP_MAX_FAILURES,
-        f"lookup-fail:code:{fold(code)}": settings.MOTCUA_LOOKUP_MAX_FAILURES_PER_CODE,
-    }
-
-
-def dossier_lookup_check(*, code: str, secret: str, client: str) -> Dossier:
-    """The dossier for a receipt holder; wrong secrets are counted and then throttled.
-
-    A wrong code and a wrong secret fail the same way, so the page does not tell which codes exist.
-    """
-    limits = _failure_limits(code=code.strip(), client=client)
-    window = settings.MOTCUA_LOOKUP_WINDOW_SECONDS
-    if throttle.over_limit(limits, window=window):
-        raise Throttled(
-            _("Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.")
-            % {"minutes": window // 60},
-            extra={"retry_after": window},
-        )
-    # The hot path of the public lookup: only what a receipt holder sees, no ordering.
-    found = (
-        Dossier.objects.filter(code=code.strip())
-        .select_related("procedure_version", "competent_unit")
-        .only(*PUBLIC_LOOKUP_FIELDS)
-        .order_by()[:1]
-    )
-    dossier = found[0] if found else None
-    if dossier is None or not constant_time_compare(
-        dossier.lookup_secret, normalise_secret(secret)
-    ):
-        throttle.count(limits, window=window)
-        raise NotFound(
-            _(
-                "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu đã nhập. "
-                "Hãy kiểm tra lại giấy tiếp nhận."
-            ),
-            code="lookup_failed",
-        )
-    return dossier

@@ -16,8 +16,8 @@ from django.views.decorators.cache import never_cache
 
 from motcua.core.errors import DomainError
 from motcua.dossiers.citizen import citizen_dossier_get
+from motcua.dossiers.lookup import dossier_lookup_check
 from motcua.dossiers.models import Dossier
-from motcua.dossiers.services import dossier_lookup_check
 from motcua.portal.access import citizen_required
 from motcua.portal.views import LookupForm, client_address
 from motcua.ratings.models import CRITERIA, CRITERION_FIELDS, Overall, Rating, RatingChannel

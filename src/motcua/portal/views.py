@@ -12,8 +12,8 @@ from motcua.catalog.selectors import (
     version_get,
 )
 from motcua.core.errors import DomainError
+from motcua.dossiers.lookup import dossier_lookup_check
 from motcua.dossiers.selectors import dossier_milestones
-from motcua.dossiers.services import dossier_lookup_check
 
 
 class LookupForm(forms.Form):

@@ -13,6 +13,7 @@ from motcua.agencies.models import Unit
 from motcua.audit.models import Event
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from motcua.core.testing import sample_pdf
+from motcua.dossiers.lookup import dossier_lookup_check
 from motcua.dossiers.models import (
     Dossier,
     DossierNotice,
@@ -44,7 +45,6 @@ from motcua.dossiers.processing import (
     withdrawal_request,
 )
 from motcua.dossiers.selectors import dossier_get
-from motcua.dossiers.services import dossier_lookup_check
 from motcua.dossiers.tests.helpers import receive
 from motcua.notifications.models import Message
 
