@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.payments",
     "motcua.ratings",
+    "motcua.reports",
+    "motcua.supervision",
     "motcua.portal",
     "motcua.backoffice",
     "motcua.api",

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("motcua.backoffice.payment_urls")),
     path("", include("motcua.backoffice.rating_urls")),
+    path("", include("motcua.backoffice.report_urls")),
+    path("", include("motcua.backoffice.supervision_urls")),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("viec-cua-toi/", views.my_work, name="worklist"),

@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("motcua.portal.online_urls")),
     path("", include("motcua.portal.payment_urls")),
     path("", include("motcua.portal.rating_urls")),
+    path("", include("motcua.portal.board_urls")),
 ]
