@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("motcua.backoffice.payment_urls")),
     path("", include("motcua.backoffice.rating_urls")),
     path("", include("motcua.backoffice.report_urls")),
+    path("", include("motcua.backoffice.index_urls")),
     path("", include("motcua.backoffice.supervision_urls")),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),

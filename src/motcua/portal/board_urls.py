@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from motcua.portal import board_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("cong-khai/", board_views.board, name="transparency_board"),
+]

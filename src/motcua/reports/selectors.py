@@ -1,0 +1,535 @@
+"""Reads for supervision and statistics: the operational report, the live dashboard, the lists
+of dossiers behind their numbers, and the public transparency board.
+
+Each selector takes the viewer. A viewer counts only the dossiers they could open
+(`dossiers.selectors.dossier_list`, the one rule of visibility), narrowed to a unit and its
+subtree (the unit that received the dossier or the one competent for it), a sector and a
+procedure. The figures come from `reports.operational`, whose named conditions give both the
+counts and the lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.agencies.models import Role, Unit, UnitKind
+from motcua.agencies.selectors import agency_of, memberships_of
+from motcua.calendars.selectors import work_calendar_for
+from motcua.catalog.models import Procedure, Sector
+from motcua.core.errors import NotFound, PermissionDenied
+from motcua.dossiers.models import Dossier, DossierNotice, DossierNoticeKind, DossierStep
+from motcua.dossiers.selectors import dossier_list
+from motcua.lib.workdays import WorkCalendar, add_working_time, working_time_between
+from motcua.ratings.models import Overall, Rating
+from motcua.reports.operational import (
+    Grouping,
+    Measure,
+    OperationalRow,
+    agency_expression,
+    caused_by,
+    late_causes,
+    late_steps,
+    measure_conditions,
+    measure_filter,
+    monthly_trend,
+    operational_counts,
+    row_total,
+    step_delays,
+    with_clock,
+)
+from motcua.reports.periods import Period, PeriodKind, months_back
+
+# Who reads the figures: the center's leaders, the procedure controllers, the agencies' heads.
+REPORT_ROLES = (Role.CENTER_LEADER, Role.PROCEDURE_CONTROLLER, Role.SIGNING_AUTHORITY)
+TREND_MONTHS = 12
+SLOWEST_STEPS = 10
+
+
+def report_viewer_require(*, viewer: Any) -> None:
+    """Refuse a viewer who holds none of the roles that read reports."""
+    if getattr(viewer, "is_citizen", False) or not any(
+        m.role in REPORT_ROLES for m in memberships_of(user=viewer)
+    ):
+        raise PermissionDenied(
+            _(
+                "Chỉ lãnh đạo Trung tâm, lãnh đạo cơ quan và công chức kiểm soát thủ tục hành "
+                "chính được xem báo cáo, thống kê."
+            )
+        )
+
+
+def _scope_root(unit: Unit, role: str) -> Unit:
+    # A center serves the province or commune above it, an agency's head reads their agency.
+    if role == Role.CENTER_LEADER and unit.kind == UnitKind.CENTER and unit.parent is not None:
+        return unit.parent
+    if role == Role.SIGNING_AUTHORITY:
+        return agency_of(unit=unit)
+    return unit
+
+
+def report_units(*, viewer: Any) -> QuerySet[Unit]:
+    """The units the viewer may choose: for a center leader the province's or commune's units
+    the center serves, for a procedure controller their unit's subtree, for an agency's head
+    their agency's. The numbers stay within what the viewer may open."""
+    report_viewer_require(viewer=viewer)
+    roots = {
+        _scope_root(m.unit, m.role).path
+        for m in memberships_of(user=viewer)
+        if m.role in REPORT_ROLES
+    }
+    condition = Q(pk__in=[])
+    for path in roots:
+        condition |= Q(path__startswith=path)
+    return Unit.objects.filter(condition).exclude(kind=UnitKind.COUNTER).order_by("path")
+
+
+def report_home_unit(*, viewer: Any) -> Unit | None:
+    """The unit a viewer's reports are issued by when no unit is chosen: the center, agency or
+    unit of their first reporting role."""
+    for membership in memberships_of(user=viewer):
+        if membership.role in REPORT_ROLES:
+            return agency_of(unit=membership.unit)
+    return None
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """What the figures are about: a unit's subtree, a sector, a procedure (None: everything)."""
+
+    unit: Unit | None = None
+    sector: Sector | None = None
+    procedure: Procedure | None = None
+
+    def query(self) -> dict[str, int]:
+        """The scope as URL parameters."""
+        chosen = {"unit": self.unit, "sector": self.sector, "procedure": self.procedure}
+        return {name: value.pk for name, value in chosen.items() if value is not None}
+
+
+def report_scope_get(
+    *,
+    viewer: Any,
+    unit_id: int | None = None,
+    sector_id: int | None = None,
+    procedure_id: int | None = None,
+) -> ReportScope:
+    """The scope a viewer asked for; a unit outside their reach is reported as not found."""
+    unit = sector = procedure = None
+    if unit_id is not None:
+        unit = report_units(viewer=viewer).filter(pk=unit_id).select_related("parent").first()
+        if unit is None:
+            raise NotFound(_("Không tìm thấy đơn vị."))
+    else:
+        report_viewer_require(viewer=viewer)
+    if sector_id is not None:
+        sector = Sector.objects.filter(pk=sector_id).first()
+        if sector is None:
+            raise NotFound(_("Không tìm thấy lĩnh vực."))
+    if procedure_id is not None:
+        procedure = Procedure.objects.filter(pk=procedure_id).first()
+        if procedure is None:
+            raise NotFound(_("Không tìm thấy thủ tục hành chính."))
+    return ReportScope(unit=unit, sector=sector, procedure=procedure)
+
+
+def scoped_dossiers(*, viewer: Any, scope: ReportScope) -> QuerySet[Dossier]:
+    """The dossiers the viewer may open, within the scope."""
+    report_viewer_require(viewer=viewer)
+    dossiers = dossier_list(viewer=viewer)
+    if scope.unit is not None:
+        path = scope.unit.path
+        dossiers = dossiers.filter(
+            Q(receiving_unit__path__startswith=path) | Q(competent_unit__path__startswith=path)
+        )
+    if scope.sector is not None:
+        dossiers = dossiers.filter(procedure_version__procedure__sector=scope.sector)
+    if scope.procedure is not None:
+        dossiers = dossiers.filter(procedure_version__procedure=scope.procedure)
+    return dossiers
+
+
+@dataclass(frozen=True)
+class ReportChoices:
+    """What a viewer may narrow the figures to: their units, every sector and procedure."""
+
+    units: list[Unit]
+    sectors: list[Sector]
+    procedures: list[Procedure]
+
+
+def report_choices(*, viewer: Any) -> ReportChoices:
+    return ReportChoices(
+        units=list(report_units(viewer=viewer)),
+        sectors=list(Sector.objects.order_by("name")),
+        procedures=list(Procedure.objects.filter(is_active=True).order_by("national_code")),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels
+
+
+def _label_agencies(rows: list[OperationalRow]) -> list[OperationalRow]:
+    units = Unit.objects.in_bulk([row.key for row in rows if row.key is not None])
+    for row in rows:
+        row.label = units[row.key].name if row.key in units else _("Không xác định")
+    return sorted(rows, key=lambda row: row.label)
+
+
+def _label_procedures(rows: list[OperationalRow]) -> list[OperationalRow]:
+    procedures = Procedure.objects.in_bulk([row.key for row in rows if row.key is not None])
+    for row in rows:
+        found = procedures.get(row.key) if row.key is not None else None
+        row.label = f"{found.national_code} — {found.name}" if found else _("Không xác định")
+    return sorted(rows, key=lambda row: row.label)
+
+
+@dataclass(frozen=True)
+class AgencyCount:
+    agency_id: int
+    name: str
+    count: int
+
+
+def _agency_counts(counts: dict[int, int]) -> list[AgencyCount]:
+    units = Unit.objects.in_bulk(list(counts))
+    rows = [
+        AgencyCount(pk, units[pk].name if pk in units else _("Không xác định"), n)
+        for pk, n in counts.items()
+    ]
+    return sorted(rows, key=lambda row: (-row.count, row.name))
+
+
+# ---------------------------------------------------------------------------------------------
+# The operational report
+
+
+@dataclass
+class OperationalReport:
+    period: Period
+    scope: ReportScope
+    as_of: dt.datetime
+    by_agency: list[OperationalRow]
+    by_procedure: list[OperationalRow]
+    total: OperationalRow
+    # Late dossiers per agency whose step was late: (agency, number of dossiers).
+    late_causes: list[AgencyCount]
+
+
+def operational_report(
+    *, viewer: Any, period: Period, scope: ReportScope, now: dt.datetime | None = None
+) -> OperationalReport:
+    """The report for a period: per agency and per procedure, the total, and where the late
+    dossiers were held up. A fixed number of queries, whatever the number of dossiers."""
+    now = now or timezone.now()
+    dossiers = scoped_dossiers(viewer=viewer, scope=scope)
+    near = near_due_before(now=period.as_of(now))
+    by_agency = _label_agencies(
+        operational_counts(dossiers, period, now=now, by=Grouping.AGENCY, near_due_before=near)
+    )
+    by_procedure = _label_procedures(
+        operational_counts(dossiers, period, now=now, by=Grouping.PROCEDURE, near_due_before=near)
+    )
+    return OperationalReport(
+        period=period,
+        scope=scope,
+        as_of=period.as_of(now),
+        by_agency=by_agency,
+        by_procedure=by_procedure,
+        total=row_total(by_agency, _("Tổng cộng")),
+        late_causes=_agency_counts(late_causes(dossiers, period, now=now)),
+    )
+
+
+@dataclass(frozen=True)
+class LateDossier:
+    """A late dossier of the period and why: the agencies whose steps were late, the apology's
+    reason, a supplement asked more than once."""
+
+    dossier: Dossier
+    held_up_by: list[str]
+    apology_reason: str
+    multi_supplement: bool
+
+
+def late_dossier_list(
+    *, viewer: Any, period: Period, scope: ReportScope, now: dt.datetime | None = None
+) -> list[LateDossier]:
+    """The late dossiers behind the late rate, with their reasons (three queries)."""
+    now = now or timezone.now()
+    steps = late_steps(period, now=now, since_start=False).select_related("unit__parent__parent")
+    apologies = DossierNotice.objects.filter(kind=DossierNoticeKind.APOLOGY)
+    dossiers = (
+        measure_filter(scoped_dossiers(viewer=viewer, scope=scope), Measure.LATE, period, now=now)
+        .select_related("procedure_version__procedure", "competent_unit")
+        .prefetch_related(
+            Prefetch("steps", queryset=steps, to_attr="late_steps"),
+            Prefetch("notices", queryset=apologies, to_attr="apologies"),
+        )
+        .order_by("received_at", "pk")
+    )
+    return [
+        LateDossier(
+            dossier=d,
+            held_up_by=sorted({agency_of(unit=s.unit).name for s in d.late_steps}),  # type: ignore[attr-defined]
+            apology_reason=" ".join(n.reason for n in d.apologies),  # type: ignore[attr-defined]
+            multi_supplement=d.supplement_count > 1,
+        )
+        for d in dossiers
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The drill-down
+
+
+def near_due_before(*, now: dt.datetime, calendar: WorkCalendar | None = None) -> dt.datetime:
+    """The instant before which an open dossier's due date counts as near at `now` (a period's
+    as_of): due with settings.MOTCUA_NEAR_DUE_WORKING_HOURS of working time left or less, as on
+    the worklists."""
+    calendar = calendar or _calendar(now)
+    near = timedelta(hours=settings.MOTCUA_NEAR_DUE_WORKING_HOURS)
+    # One microsecond more of working time lands after every instant with exactly `near` left
+    # (the end of a session, the night after it).
+    return add_working_time(calendar=calendar, start=now, amount=near + timedelta(microseconds=1))
+
+
+def _calendar(now: dt.datetime) -> WorkCalendar:
+    year = timezone.localtime(now).year
+    return work_calendar_for(as_of=now, years=range(year - 1, year + 3))
+
+
+def measure_dossiers(
+    *,
+    viewer: Any,
+    measure: Measure,
+    period: Period,
+    scope: ReportScope,
+    agency_id: int | None = None,
+    cause_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Dossier]:
+    """The dossiers behind a number: a measure over a period, in a scope, optionally for one
+    competent agency (a row) or held up by one agency (a reason, a step delay)."""
+    now = now or timezone.now()
+    dossiers = scoped_dossiers(viewer=viewer, scope=scope)
+    if agency_id is not None:
+        dossiers = dossiers.alias(row_agency=agency_expression("competent_unit")).filter(
+            row_agency=agency_id
+        )
+    near = near_due_before(now=period.as_of(now)) if measure == Measure.OPEN_NEAR_DUE else None
+    found = measure_filter(dossiers, measure, period, now=now, near_due_before=near)
+    if cause_id is not None:
+        since_start = measure == Measure.STEP_DELAYED
+        found = found.filter(
+            caused_by(period, now=now, agency_id=cause_id, since_start=since_start)
+        )
+    return found.select_related("procedure_version__procedure", "competent_unit").order_by(
+        "received_at", "pk"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The dashboard
+
+
+@dataclass(frozen=True)
+class ReceivedCounts:
+    period: Period
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class SlowStep:
+    step: DossierStep
+    agency: str
+    # Working time past the step's due time (until it finished, or until now).
+    overrun: timedelta
+    working_day: timedelta
+
+    @property
+    def overrun_days(self) -> Decimal:
+        days = Decimal(self.overrun / timedelta(microseconds=1))
+        days /= Decimal(self.working_day / timedelta(microseconds=1))
+        return days.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Dashboard:
+    now: dt.datetime
+    scope: ReportScope
+    received: list[ReceivedCounts]
+    month: Period
+    by_agency: list[OperationalRow]
+    by_procedure: list[OperationalRow]
+    total: OperationalRow
+    trend: list[tuple[Period, int, int]]
+    step_delays: list[AgencyCount]
+    slowest_steps: list[SlowStep] = field(default_factory=list)
+
+
+_RECEIVED = (
+    Measure.RECEIVED,
+    Measure.RECEIVED_COUNTER,
+    Measure.RECEIVED_ONLINE,
+    Measure.RECEIVED_POST,
+)
+
+
+def _received_counts(
+    dossiers: QuerySet[Dossier], periods: list[Period], *, now: dt.datetime
+) -> list[ReceivedCounts]:
+    """Received today, this week, this month, by channel: one query."""
+    counts = {}
+    for index, period in enumerate(periods):
+        conditions = measure_conditions(period, now=now)
+        for measure in _RECEIVED:
+            counts[f"{measure}_{index}"] = Count("pk", filter=conditions[measure])
+    earliest = min(period.start for period in periods)
+    prepared = with_clock(dossiers.filter(received_at__gte=earliest), as_of=now)
+    totals = prepared.order_by().aggregate(**counts)
+    return [
+        ReceivedCounts(period, {str(m): totals[f"{m}_{i}"] for m in _RECEIVED})
+        for i, period in enumerate(periods)
+    ]
+
+
+def _slowest_steps(
+    dossiers: QuerySet[Dossier], period: Period, *, now: dt.datetime, calendar: WorkCalendar
+) -> list[SlowStep]:
+    as_of = period.as_of(now)
+    overrun = ExpressionWrapper(
+        Coalesce(F("finished_at"), Value(as_of)) - F("due_at"), output_field=DurationField()
+    )
+    steps = (
+        late_steps(period, now=now)
+        .filter(dossier_id__in=dossiers.order_by().values("pk"))
+        .annotate(overrun=overrun)
+        .select_related("dossier__procedure_version", "unit__parent__parent")
+        .order_by("-overrun", "pk")[:SLOWEST_STEPS]
+    )
+    slow = [
+        SlowStep(
+            step=step,
+            agency=agency_of(unit=step.unit).name,
+            overrun=working_time_between(
+                calendar=calendar, start=step.due_at, end=step.finished_at or as_of
+            ),
+            working_day=calendar.working_day_length,
+        )
+        for step in steps
+    ]
+    return sorted(slow, key=lambda s: -s.overrun)
+
+
+def dashboard(*, viewer: Any, scope: ReportScope, now: dt.datetime | None = None) -> Dashboard:
+    """The live figures: received today / this week / this month by channel; this month's
+    figures per agency and procedure (open within time, near due, overdue as of now); the
+    trend of received and finished over twelve months; the steps that were late this month and
+    the agencies they belong to. A fixed number of queries."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    dossiers = scoped_dossiers(viewer=viewer, scope=scope)
+    month = Period.containing(PeriodKind.MONTH, today)
+    calendar = _calendar(now)
+    near = near_due_before(now=month.as_of(now), calendar=calendar)
+    by_agency = _label_agencies(
+        operational_counts(dossiers, month, now=now, by=Grouping.AGENCY, near_due_before=near)
+    )
+    by_procedure = _label_procedures(
+        operational_counts(dossiers, month, now=now, by=Grouping.PROCEDURE, near_due_before=near)
+    )
+    periods = [Period.containing(kind, today) for kind in (PeriodKind.DAY, PeriodKind.WEEK)]
+    return Dashboard(
+        now=now,
+        scope=scope,
+        received=_received_counts(dossiers, [*periods, month], now=now),
+        month=month,
+        by_agency=by_agency,
+        by_procedure=by_procedure,
+        total=row_total(by_agency, _("Tổng cộng")),
+        trend=monthly_trend(dossiers, months_back(until=month, count=TREND_MONTHS), now=now),
+        step_delays=_agency_counts(step_delays(dossiers, month, now=now)),
+        slowest_steps=_slowest_steps(dossiers, month, now=now, calendar=calendar),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The public transparency board and satisfaction
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    very_satisfied: int
+    satisfied: int
+    dissatisfied: int
+
+    @property
+    def total(self) -> int:
+        return self.very_satisfied + self.satisfied + self.dissatisfied
+
+    @property
+    def satisfied_rate(self) -> Decimal | None:
+        """Very satisfied or satisfied, in % of the ratings (None when there are none)."""
+        if not self.total:
+            return None
+        share = Decimal(100) * (self.very_satisfied + self.satisfied) / self.total
+        return share.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def satisfaction_summary(*, start: dt.datetime, end: dt.datetime) -> Satisfaction:
+    """The ratings given in [start, end) by level: numbers only, nothing about who rated."""
+    totals = Rating.objects.filter(rated_at__gte=start, rated_at__lt=end).aggregate(
+        very_satisfied=Count("pk", filter=Q(overall=Overall.VERY_SATISFIED)),
+        satisfied=Count("pk", filter=Q(overall=Overall.SATISFIED)),
+        dissatisfied=Count("pk", filter=Q(overall=Overall.DISSATISFIED)),
+    )
+    return Satisfaction(**totals)
+
+
+@dataclass(frozen=True)
+class Board:
+    period: Period
+    as_of: dt.datetime
+    rows: list[OperationalRow]
+    total: OperationalRow
+    satisfaction: Satisfaction
+
+
+def public_board(*, now: dt.datetime | None = None) -> Board:
+    """This month, per agency: received, finished and the on-time rate; and the satisfaction
+    ratings given this month. Aggregates only: no dossier, applicant or officer is named."""
+    now = now or timezone.now()
+    month = Period.containing(PeriodKind.MONTH, timezone.localtime(now).date())
+    near = near_due_before(now=month.as_of(now))
+    rows = _label_agencies(
+        operational_counts(
+            Dossier.objects.all(), month, now=now, by=Grouping.AGENCY, near_due_before=near
+        )
+    )
+    return Board(
+        period=month,
+        as_of=month.as_of(now),
+        rows=rows,
+        total=row_total(rows, _("Tổng cộng")),
+        satisfaction=satisfaction_summary(start=month.start, end=month.as_of(now)),
+    )
