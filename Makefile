@@ -30,6 +30,7 @@ demo: migrate messages-compiled
 	$(MANAGE) load_demo
 	$(MANAGE) pki_demo
 	$(MANAGE) load_demo_history
+	$(MANAGE) seed_index766
 
 # Background work. Message delivery: the task worker of MOTCUA_TASKS_BACKEND sends each new
 # message as soon as its transaction commits (the immediate backend needs none); the sweep retries failures and
@@ -44,6 +45,8 @@ TASK_WORKER := $(MANAGE) db_worker --no-reload
 endif
 DELIVERY_SWEEP := $(MANAGE) deliver_messages --loop 60
 DEADLINE_SWEEP := $(MANAGE) sweep_deadlines --loop 300
+# Near-due and overdue alerts along the escalation rules (supervision), every 5 minutes.
+ALERT_SWEEP := $(MANAGE) alerts_sweep --loop 300
 # Payments left pending are asked about at the gateway; expired sign-up codes are purged.
 PAYMENT_SWEEP := $(MANAGE) payments_sweep --loop 60
 CODE_PURGE := $(MANAGE) purge_one_time_codes --loop 3600
@@ -61,11 +64,12 @@ SITE_URL_DEFAULT := http://$(HOST):$(PORT)
 # --insecure: the development server also serves the admin's static files with DEBUG off.
 # The background workers run beside the server and stop with it.
 serve: venv
-	trap 'kill $$tasks $$sweep $$deadlines $$payments $$codes $$gateway $$idp 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$tasks $$sweep $$deadlines $$alerts $$payments $$codes $$gateway $$idp 2>/dev/null' EXIT INT TERM; \
 	export MOTCUA_SITE_URL=$${MOTCUA_SITE_URL:-$(SITE_URL_DEFAULT)}; \
 	$(TASK_WORKER) & tasks=$$!; \
 	$(DELIVERY_SWEEP) & sweep=$$!; \
 	$(DEADLINE_SWEEP) & deadlines=$$!; \
+	$(ALERT_SWEEP) & alerts=$$!; \
 	$(PAYMENT_SWEEP) & payments=$$!; \
 	$(CODE_PURGE) & codes=$$!; \
 	$(MANAGE) payment_gateway_simulator --port 8010 --site-url $$MOTCUA_SITE_URL & gateway=$$!; \
@@ -74,9 +78,10 @@ serve: venv
 
 # The background workers alone, for a machine that runs the web server some other way.
 worker: venv
-	trap 'kill $$tasks $$deadlines $$payments $$codes 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$tasks $$deadlines $$alerts $$payments $$codes 2>/dev/null' EXIT INT TERM; \
 	$(TASK_WORKER) & tasks=$$!; \
 	$(DEADLINE_SWEEP) & deadlines=$$!; \
+	$(ALERT_SWEEP) & alerts=$$!; \
 	$(PAYMENT_SWEEP) & payments=$$!; \
 	$(CODE_PURGE) & codes=$$!; \
 	$(DELIVERY_SWEEP)

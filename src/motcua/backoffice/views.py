@@ -67,6 +67,7 @@ from motcua.dossiers.worklists import (
 )
 from motcua.lib import jsonform
 from motcua.notifications.selectors import messages_for
+from motcua.supervision.selectors import may_urge
 
 
 class LoginView(auth_views.LoginView):
@@ -274,6 +275,7 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
             "declaration": jsonform.form_display(
                 found.procedure_version.form_schema, found.form_data
             ),
+            "may_urge": found.is_open and may_urge(viewer=request.user),
         },
     )
 

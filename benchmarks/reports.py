@@ -1,0 +1,100 @@
+"""The supervision budgets of DESIGN.md §6 on a province-sized history: the monthly operational
+report (< 300 ms) and the yearly Decision 766 index for all units (< 1 s), on PostgreSQL.
+
+Fill the database first (about 10 minutes and 24 GB for ten million dossiers):
+
+    .venv/bin/python benchmarks/generate_dossiers.py --dossiers 10000000 \\
+        --database-url postgres://postgres@127.0.0.1:5432/motcua_bench10m
+
+then, from the repository root:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/motcua_bench10m \\
+        .venv/bin/python benchmarks/reports.py [--rounds 5] [--skip-index]
+
+Server time only (no HTTP): the selectors the pages call, as the procedure controller of the
+province (`kiemsoat`), who sees every unit. Prints the median and the best of the rounds and the
+number of queries. A missed budget is printed as BELOW TARGET; the run does not fail on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+
+import django
+
+django.setup()
+
+# ruff: noqa: E402  (Django is set up before the product's modules are imported)
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from motcua.agencies.models import Unit
+from motcua.dossiers.models import Dossier
+from motcua.reports.index766 import index766_compute
+from motcua.reports.periods import Period, PeriodKind
+from motcua.reports.selectors import operational_report, report_scope_get
+
+REPORT_BUDGET_MS = 300
+INDEX_BUDGET_MS = 1000
+
+
+def timed(work: Callable[[], object], rounds: int) -> tuple[list[float], int]:
+    with CaptureQueriesContext(connection) as queries:
+        work()
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        work()
+        times.append((time.perf_counter() - start) * 1000)
+    return times, len(queries.captured_queries)
+
+
+def show(name: str, times: list[float], queries: int, budget: float) -> None:
+    median = statistics.median(times)
+    verdict = "ok" if median < budget else "BELOW TARGET"
+    print(
+        f"{name:<46} median {median:9.1f} ms  best {min(times):9.1f} ms  "
+        f"{queries:3d} queries  budget < {budget:.0f} ms: {verdict}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--skip-index", action="store_true")
+    args = parser.parse_args()
+    print(f"database: {connection.vendor}, {Dossier.objects.count():,} dossiers")
+    viewer = get_user_model().objects.get(username="kiemsoat")
+    today = timezone.localdate()
+    month = Period.containing(PeriodKind.MONTH, today.replace(day=1) - timezone.timedelta(days=1))
+    scope = report_scope_get(viewer=viewer)
+    times, queries = timed(
+        lambda: operational_report(viewer=viewer, period=month, scope=scope), args.rounds
+    )
+    show(f"operational report, {month}", times, queries, REPORT_BUDGET_MS)
+    if args.skip_index:
+        return
+    province = Unit.objects.get(code="000.00.00.H57")
+    year = Period.containing(
+        PeriodKind.YEAR, today.replace(month=1, day=1) - timezone.timedelta(days=1)
+    )
+    times, queries = timed(
+        lambda: index766_compute(unit=province, period=year), max(1, args.rounds // 2)
+    )
+    show(f"766 index, all units, {year}", times, queries, INDEX_BUDGET_MS)
+
+
+if __name__ == "__main__":
+    main()
