@@ -6,7 +6,8 @@ Fill the database first (about 10 minutes and 24 GB for ten million dossiers):
     .venv/bin/python benchmarks/generate_dossiers.py --dossiers 10000000 \\
         --database-url postgres://postgres@127.0.0.1:5432/motcua_bench10m
 
-then, from the repository root:
+then migrate it and seed the index settings (`manage.py migrate`, `manage.py seed_index766` with
+the same DATABASE_URL), then, from the repository root:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/motcua_bench10m \\
         .venv/bin/python benchmarks/reports.py [--rounds 5] [--skip-index]
