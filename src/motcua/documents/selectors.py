@@ -15,22 +15,22 @@ _VERIFIED = Q(provenance=Provenance.SCANNED_AT_COUNTER, verified_by__isnull=Fals
 )
 
 
-def citizen_documents(*, user: Any) -> QuerySet[Document]:
-    """The citizen's document store: their verified documents, newest first. Held under their
-    account, or under their ID number once an identity provider has vouched for it."""
+def citizen_openable_documents(*, user: Any) -> QuerySet[Document]:
+    """Every document the citizen may open: held under their account, or under their ID number
+    once an identity provider has vouched for it."""
     if not getattr(user, "is_authenticated", False) or not user.is_citizen:
         return Document.objects.none()
     own = Q(owner=user)
     if user.id_number_verified and user.id_number:
         own |= Q(owner_id_number=user.id_number)
-    return Document.objects.filter(own).filter(_VERIFIED).order_by("-created_at", "-pk")
+    return Document.objects.filter(own)
+
+
+def citizen_documents(*, user: Any) -> QuerySet[Document]:
+    """The citizen's document store: their verified documents, newest first."""
+    return citizen_openable_documents(user=user).filter(_VERIFIED).order_by("-created_at", "-pk")
 
 
 def citizen_document_get(*, user: Any, document_id: int) -> Document | None:
     """A document the citizen may open: one in their store, or one they uploaded themselves."""
-    if not getattr(user, "is_authenticated", False) or not user.is_citizen:
-        return None
-    own = Q(owner=user)
-    if user.id_number_verified and user.id_number:
-        own |= Q(owner_id_number=user.id_number)
-    return Document.objects.filter(own, pk=document_id).first()
+    return citizen_openable_documents(user=user).filter(pk=document_id).first()

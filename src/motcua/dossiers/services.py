@@ -452,12 +452,13 @@ def _record_components(
         requirement = requirements[item.requirement_id]
         document = None
         if item.scan is not None:
-            document = document_store(
-                uploaded=item.scan, provenance=Provenance.SCANNED_AT_COUNTER, verified_by=actor
-            )
             # The applicant's verified copy: reusable in their next dossiers (document store).
-            document.owner_id_number = dossier.applicant_id_number
-            document.save(update_fields=["owner_id_number"])
+            document = document_store(
+                uploaded=item.scan,
+                provenance=Provenance.SCANNED_AT_COUNTER,
+                verified_by=actor,
+                owner_id_number=dossier.applicant_id_number,
+            )
         rows.append(
             DossierComponent(
                 dossier=dossier,

@@ -7,6 +7,7 @@ an officer sees the payments of the dossiers their units see (dossiers.selectors
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,17 +149,20 @@ def due_for(dossier: Dossier, purpose: str) -> Due | None:
     return next((due for due in dues_for(dossier) if due.purpose == purpose), None)
 
 
-def dossier_fees_outstanding(dossier: Dossier) -> int:
+def dossier_fees_outstanding(dossier: Dossier, *, dues: Sequence[Due] | None = None) -> int:
     """The center's fees and charges of an online dossier not paid yet, in đồng (the tax
-    office's obligation is not included: it has its own state, awaiting_payment)."""
-    due = due_for(dossier, Purpose.FEE)
+    office's obligation is not included: it has its own state, awaiting_payment). Pass the
+    `dues_for` a page already read, to spare its queries."""
+    dues = dues_for(dossier) if dues is None else dues
+    due = next((d for d in dues if d.purpose == Purpose.FEE), None)
     return due.outstanding if due else 0
 
 
-def dossier_payable_now(dossier: Dossier) -> int:
+def dossier_payable_now(dossier: Dossier, *, dues: Sequence[Due] | None = None) -> int:
     """What the citizen can pay online for the dossier right now (fees and the tax office's
     notice), in đồng: a page shows its "Thanh toán trực tuyến" link when it is not 0."""
-    return sum(due.amount for due in dues_for(dossier) if due.payable)
+    dues = dues_for(dossier) if dues is None else dues
+    return sum(due.amount for due in dues if due.payable)
 
 
 # ---------------------------------------------------------------------------------------------

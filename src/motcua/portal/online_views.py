@@ -19,7 +19,11 @@ from django.views.decorators.http import require_POST
 from motcua.catalog.selectors import procedure_current_version, procedure_get, version_get
 from motcua.core.errors import DomainError, NotFound, ValidationFailed
 from motcua.core.responses import stored_file_response
-from motcua.documents.selectors import citizen_document_get, citizen_documents
+from motcua.documents.selectors import (
+    citizen_document_get,
+    citizen_documents,
+    citizen_openable_documents,
+)
 from motcua.documents.services import document_validate_upload
 from motcua.dossiers import online
 from motcua.dossiers.citizen import citizen_dossier_get, citizen_dossiers, citizen_route
@@ -27,7 +31,7 @@ from motcua.dossiers.models import Dossier, DossierDraft, DossierState, ResultCh
 from motcua.dossiers.selectors import dossier_milestones
 from motcua.lib import jsonform
 from motcua.notifications.selectors import messages_for
-from motcua.payments.selectors import dossier_fees_outstanding, dossier_payable_now
+from motcua.payments.selectors import dossier_fees_outstanding, dossier_payable_now, dues_for
 from motcua.portal.access import citizen_required
 
 _APPLICANT_FIELDS = ("kind", "name", "id_number", "address", "phone", "email")
@@ -55,32 +59,25 @@ def _uploads(request: HttpRequest, prefix: str = "file_") -> list[tuple[int | No
 def _draft_context(draft: DossierDraft, problems: dict[str, str] | None = None) -> dict[str, Any]:
     version = draft.procedure_version
     attached = draft.attachments
-    documents = {d.pk: d for d in citizen_documents(user=draft.user)}
-    uploaded_ids = [v["document"] for v in attached.values() if v["document"] not in documents]
-    if uploaded_ids:
-        documents |= {
-            d.pk: d
-            for d in (citizen_document_get(user=draft.user, document_id=i) for i in uploaded_ids)
-            if d is not None
-        }
-    components = [
-        {
-            "requirement": requirement,
-            "attachment": attached.get(str(requirement.pk)),
-            "document": documents.get(
-                int((attached.get(str(requirement.pk)) or {}).get("document") or 0)
-            ),
-            "error": (problems or {}).get(f"component_{requirement.pk}", ""),
-        }
-        for requirement in version.components.all()
-    ]
-    form_errors = {
-        k.removeprefix("form_"): v for k, v in (problems or {}).items() if k.startswith("form_")
-    }
+    store = list(citizen_documents(user=draft.user)[:50])
+    documents = citizen_openable_documents(user=draft.user).in_bulk(
+        [entry["document"] for entry in attached.values()]
+    )
+    problems = problems or {}
+    components = []
+    for requirement in version.components.all():
+        entry = attached.get(str(requirement.pk))
+        components.append(
+            {
+                "requirement": requirement,
+                "attachment": entry,
+                "document": documents.get(entry["document"]) if entry else None,
+                "error": problems.get(f"component_{requirement.pk}", ""),
+            }
+        )
+    form_errors = {k.removeprefix("form_"): v for k, v in problems.items() if k.startswith("form_")}
     applicant_errors = {
-        k.removeprefix("applicant_"): v
-        for k, v in (problems or {}).items()
-        if k.startswith("applicant_")
+        k.removeprefix("applicant_"): v for k, v in problems.items() if k.startswith("applicant_")
     }
     return {
         "draft": draft,
@@ -91,7 +88,7 @@ def _draft_context(draft: DossierDraft, problems: dict[str, str] | None = None) 
         "values": draft.form_data,
         "errors": form_errors,
         "components": components,
-        "store": list(citizen_documents(user=draft.user)[:50]),
+        "store": store,
         "result_channels": [
             (c, ResultChannel(c).label) for c in online.result_channels_for(version)
         ],
@@ -185,6 +182,7 @@ def my_dossier(request: HttpRequest, code: str) -> HttpResponseBase:
 
 def _dossier_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
     state = dossier.state
+    dues = dues_for(dossier)
     notices = list(dossier.reception_notices.all())
     supplement = next(
         (s for s in dossier.supplements.all() if s.status == "issued" and s.notice_id), None
@@ -207,8 +205,8 @@ def _dossier_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
         "requirements": dossier.procedure_version.components.all(),
         "can_withdraw": online.withdrawable(dossier),
         "result_available": online.online_result_available(dossier),
-        "fees_outstanding": dossier_fees_outstanding(dossier),
-        "payable_now": dossier_payable_now(dossier),
+        "fees_outstanding": dossier_fees_outstanding(dossier, dues=dues),
+        "payable_now": dossier_payable_now(dossier, dues=dues),
         "declaration": jsonform.form_display(
             dossier.procedure_version.form_schema, dossier.form_data
         ),

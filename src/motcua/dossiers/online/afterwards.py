@@ -12,10 +12,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motcua.catalog.models import StepKind
 from motcua.core.errors import Conflict, ValidationFailed
-from motcua.documents.models import Document, Provenance
-from motcua.documents.services import document_store, document_validate_upload
+from motcua.documents.models import Document
+from motcua.documents.services import document_validate_upload
 from motcua.dossiers.citizen import citizen_dossier_get
 from motcua.dossiers.common import milestone
 from motcua.dossiers.models import (
@@ -25,16 +24,14 @@ from motcua.dossiers.models import (
     ResultChannel,
 )
 from motcua.dossiers.online.common import APPLICANT_ROLE, NOT_YET_ACCEPTED
-from motcua.dossiers.online.drafts import own_document
+from motcua.dossiers.online.drafts import applicant_upload_store
 from motcua.dossiers.processing.core import (
     _event,
-    _finish_step,
     _locked,
     _require_state,
     _state_set,
-    dossier_calendar,
-    open_steps,
 )
+from motcua.dossiers.processing.outcomes import Recipient, return_record
 from motcua.dossiers.processing.pauses import supplement_received_record
 
 # ---------------------------------------------------------------------------------------------
@@ -60,8 +57,7 @@ def _add_documents(
     position = (dossier.components.aggregate(top=Max("position"))["top"] or 0) + 1
     stored = []
     for requirement_id, uploaded in uploads:
-        document = document_store(uploaded=uploaded, provenance=Provenance.UPLOADED_BY_APPLICANT)
-        own_document(document, user)
+        document = applicant_upload_store(uploaded=uploaded, user=user)
         stored.append(document)
         if requirement_id in components:
             component = components[requirement_id]
@@ -185,26 +181,13 @@ def online_result_collect(*, user: Any, code: str) -> Document:
     assert document is not None
     if dossier.state == DossierState.RETURNED:
         return document
-    now = timezone.now()
-    calendar = dossier_calendar(dossier)
-    for step in open_steps(dossier):
-        if step.kind == StepKind.RETURN:
-            _finish_step(step, actor=None, at=now, calendar=calendar)
-    _state_set(dossier, DossierState.RETURNED)
-    dossier.returned_at = now
-    dossier.return_channel = ResultChannel.ONLINE
-    dossier.recipient_name = user.full_name[:200]
-    dossier.recipient_id_number = user.id_number
-    dossier.milestones.append(milestone("dossier.returned", now))
-    dossier.save(
-        update_fields=[
-            "state",
-            "returned_at",
-            "return_channel",
-            "recipient_name",
-            "recipient_id_number",
-            "milestones",
-        ]
+    # Collected by the account holder themselves: no officer hands it over.
+    return_record(
+        dossier,
+        at=timezone.now(),
+        channel=ResultChannel.ONLINE,
+        returned_by=None,
+        recipient=Recipient(name=user.full_name, id_number=user.id_number),
     )
     _event(user, APPLICANT_ROLE, "dossier.returned", dossier, channel=ResultChannel.ONLINE)
     return document

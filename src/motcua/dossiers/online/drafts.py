@@ -146,8 +146,7 @@ def _requirement(draft: DossierDraft, requirement_id: int) -> Any:
 def draft_attach(*, draft: DossierDraft, requirement_id: int, uploaded: UploadedFile) -> Document:
     """An upload for one component: checked by its content, stored, owned by the citizen."""
     _requirement(draft, requirement_id)
-    document = document_store(uploaded=uploaded, provenance=Provenance.UPLOADED_BY_APPLICANT)
-    own_document(document, draft.user)
+    document = applicant_upload_store(uploaded=uploaded, user=draft.user)
     draft.attachments = draft.attachments | {
         str(requirement_id): {"document": document.pk, "reused": False}
     }
@@ -155,11 +154,15 @@ def draft_attach(*, draft: DossierDraft, requirement_id: int, uploaded: Uploaded
     return document
 
 
-def own_document(document: Document, user: Any) -> None:
-    document.owner = user
-    # Under the ID number only when an identity provider vouched for it.
-    document.owner_id_number = user.id_number if user.id_number_verified else ""
-    document.save(update_fields=["owner", "owner_id_number"])
+def applicant_upload_store(*, uploaded: UploadedFile, user: Any) -> Document:
+    """Store a citizen's upload as theirs; under their ID number only when an identity
+    provider vouched for it."""
+    return document_store(
+        uploaded=uploaded,
+        provenance=Provenance.UPLOADED_BY_APPLICANT,
+        owner=user,
+        owner_id_number=user.id_number if user.id_number_verified else "",
+    )
 
 
 def draft_reuse(*, draft: DossierDraft, requirement_id: int, document_id: int) -> Document:

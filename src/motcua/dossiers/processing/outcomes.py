@@ -406,27 +406,13 @@ def dossier_return(
     elif channel != ResultChannel.ONLINE:
         raise ValidationFailed(_("Hình thức trả kết quả không hợp lệ."), extra={"field": "channel"})
     now = timezone.now()
-    calendar = dossier_calendar(dossier)
-    for step in open_steps(dossier):
-        if step.kind == StepKind.RETURN:
-            _finish_step(step, actor=actor, at=now, calendar=calendar)
-    _state_set(dossier, DossierState.RETURNED)
-    dossier.returned_at, dossier.returned_by = now, actor
-    dossier.return_channel = channel
-    dossier.recipient_name, dossier.recipient_id_number = name[:200], id_number[:20]
-    dossier.postal_tracking_number = tracking_number.strip()[:40]
-    dossier.milestones.append(milestone("dossier.returned", now))
-    dossier.save(
-        update_fields=[
-            "state",
-            "returned_at",
-            "returned_by",
-            "return_channel",
-            "recipient_name",
-            "recipient_id_number",
-            "postal_tracking_number",
-            "milestones",
-        ]
+    return_record(
+        dossier,
+        at=now,
+        channel=channel,
+        returned_by=actor,
+        recipient=Recipient(name=name, id_number=id_number),
+        tracking_number=tracking_number,
     )
     with translation.override("vi"):
         body = _("Hồ sơ %(code)s: đã trả kết quả lúc %(at)s (%(how)s).") % {
@@ -447,6 +433,42 @@ def dossier_return(
         tracking=tracking_number.strip(),
     )
     return dossier
+
+
+def return_record(
+    dossier: Dossier,
+    *,
+    at: datetime,
+    channel: str,
+    returned_by: Any,
+    recipient: Recipient,
+    tracking_number: str = "",
+) -> None:
+    """The hand-over itself, at the desk or when the applicant downloads an online result: the
+    return step closes, the dossier is returned, to whom and how is kept."""
+    calendar = dossier_calendar(dossier)
+    for step in open_steps(dossier):
+        if step.kind == StepKind.RETURN:
+            _finish_step(step, actor=returned_by, at=at, calendar=calendar)
+    _state_set(dossier, DossierState.RETURNED)
+    dossier.returned_at, dossier.returned_by = at, returned_by
+    dossier.return_channel = channel
+    dossier.recipient_name = recipient.name[:200]
+    dossier.recipient_id_number = recipient.id_number[:20]
+    dossier.postal_tracking_number = tracking_number.strip()[:40]
+    dossier.milestones.append(milestone("dossier.returned", at))
+    dossier.save(
+        update_fields=[
+            "state",
+            "returned_at",
+            "returned_by",
+            "return_channel",
+            "recipient_name",
+            "recipient_id_number",
+            "postal_tracking_number",
+            "milestones",
+        ]
+    )
 
 
 @transaction.atomic

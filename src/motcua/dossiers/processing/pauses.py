@@ -357,14 +357,37 @@ def payment_record(
         receipt_number, "receipt_number", _("Cần nhập số biên lai hoặc chứng từ nộp tiền.")
     )
     payment = PaymentNotice.objects.select_for_update().get(dossier=dossier)
-    now = timezone.now()
-    payment.paid_at, payment.receipt_number = now, receipt_number[:60]
+    _payment_settle(
+        dossier,
+        payment,
+        at=timezone.now(),
+        receipt_number=receipt_number,
+        method=method,
+        actor=actor,
+        role=role,
+    )
+    return payment
+
+
+def _payment_settle(
+    dossier: Dossier,
+    payment: PaymentNotice,
+    *,
+    at: datetime,
+    receipt_number: str,
+    method: str,
+    actor: Any,
+    role: str,
+) -> None:
+    """The notice is paid (at the desk, or online with no officer): the clock runs again from
+    the proof of payment and the applicant is told the new appointment."""
+    payment.paid_at, payment.receipt_number = at, receipt_number[:60]
     payment.payment_method, payment.recorded_by = method, actor
     payment.save(update_fields=["paid_at", "receipt_number", "payment_method", "recorded_by"])
     with translation.override("vi"):
         why = _("đã hoàn thành nghĩa vụ tài chính.")
     _clock_resume(
-        dossier, PauseReason.FINANCIAL_OBLIGATION, at=now, kind="dossier.payment_received", why=why
+        dossier, PauseReason.FINANCIAL_OBLIGATION, at=at, kind="dossier.payment_received", why=why
     )
     _event(
         actor,
@@ -374,8 +397,8 @@ def payment_record(
         receipt=receipt_number,
         total=payment.total,
         due_at=dossier.due_at,
+        method=method,
     )
-    return payment
 
 
 @transaction.atomic
@@ -392,24 +415,14 @@ def payment_record_online(*, code: str, receipt_number: str, paid_at: datetime) 
     if payment.paid_at is not None:
         raise Conflict(_("Thông báo nộp tiền đã được nộp."), code="payment_notice_paid")
     # The gateway's clock, kept within the pause: never before the notice, never in the future.
-    now = timezone.now()
-    at = min(max(paid_at, payment.issued_at), now)
-    payment.paid_at, payment.receipt_number = at, receipt_number[:60]
-    payment.payment_method, payment.recorded_by = "online", None
-    payment.save(update_fields=["paid_at", "receipt_number", "payment_method", "recorded_by"])
-    with translation.override("vi"):
-        why = _("đã hoàn thành nghĩa vụ tài chính.")
-    _clock_resume(
-        dossier, PauseReason.FINANCIAL_OBLIGATION, at=at, kind="dossier.payment_received", why=why
-    )
-    _event(
-        None,
-        "system",
-        "dossier.payment_received",
+    at = min(max(paid_at, payment.issued_at), timezone.now())
+    _payment_settle(
         dossier,
-        receipt=receipt_number,
-        total=payment.total,
-        due_at=dossier.due_at,
+        payment,
+        at=at,
+        receipt_number=receipt_number,
         method="online",
+        actor=None,
+        role="system",
     )
     return payment
