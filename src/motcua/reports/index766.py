@@ -65,19 +65,12 @@ from motcua.reports.models import (
     IndicatorGroup,
     IndicatorSetting,
 )
-from motcua.reports.operational import Measure, measure_conditions, with_clock
+from motcua.reports.operational import Measure, measure_conditions, rate_of, with_clock
 from motcua.reports.periods import Period
 from motcua.reports.services import INDICATOR_DEFAULTS
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
-
-
-def rate_of(numerator: int, denominator: int) -> Decimal | None:
-    """numerator / denominator in percent, rounded half up to 2 decimals; None when empty."""
-    if not denominator:
-        return None
-    return (Decimal(numerator) * HUNDRED / Decimal(denominator)).quantize(CENT, ROUND_HALF_UP)
 
 
 def complement_rate(part: int, whole: int) -> Decimal | None:

@@ -287,11 +287,13 @@ _GROUP_KEYS = {
 }
 
 
-def _rate(part: int, whole: int) -> Decimal | None:
-    """A percentage rounded to 2 decimals; None (shown "N/A") when there is nothing to count."""
-    if not whole:
+def rate_of(numerator: int, denominator: int) -> Decimal | None:
+    """numerator / denominator in percent, rounded half up to 2 decimals; None when empty."""
+    if not denominator:
         return None
-    return (Decimal(100) * part / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (Decimal(numerator) * Decimal(100) / Decimal(denominator)).quantize(
+        Decimal("0.01"), ROUND_HALF_UP
+    )
 
 
 @dataclass
@@ -309,7 +311,7 @@ class OperationalRow:
 
     @property
     def late_rate(self) -> Decimal | None:
-        return _rate(self[Measure.LATE], self[Measure.TO_PROCESS])
+        return rate_of(self[Measure.LATE], self[Measure.TO_PROCESS])
 
     @property
     def on_time_rate(self) -> Decimal | None:

@@ -52,6 +52,7 @@ from motcua.reports.operational import (
     measure_filter,
     monthly_trend,
     operational_counts,
+    rate_of,
     row_total,
     step_delays,
     with_clock,
@@ -490,10 +491,7 @@ class Satisfaction:
     @property
     def satisfied_rate(self) -> Decimal | None:
         """Very satisfied or satisfied, in % of the ratings (None when there are none)."""
-        if not self.total:
-            return None
-        share = Decimal(100) * (self.very_satisfied + self.satisfied) / self.total
-        return share.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return rate_of(self.very_satisfied + self.satisfied, self.total)
 
 
 def satisfaction_summary(*, start: dt.datetime, end: dt.datetime) -> Satisfaction:

@@ -29,8 +29,9 @@ from motcua.agencies.models import Unit, UnitKind
 from motcua.catalog.models import OnlineMode, ProcedureVersion
 from motcua.core.errors import PermissionDenied
 from motcua.dossiers.models import Channel, Dossier, ResultChannel
-from motcua.reports.index766 import index_access_require, rate_of
+from motcua.reports.index766 import index_access_require
 from motcua.reports.models import OnlineTarget
+from motcua.reports.operational import rate_of
 from motcua.reports.periods import Period, PeriodKind
 
 _PART_OF_PARENT = frozenset({UnitKind.DEPARTMENT, UnitKind.COUNTER})

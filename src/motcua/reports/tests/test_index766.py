@@ -18,8 +18,9 @@ from motcua.agencies.models import Unit
 from motcua.audit.models import Event
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.tests.helpers import receive
-from motcua.reports.index766 import complement_rate, index766_compute, points_for, rate_of
+from motcua.reports.index766 import complement_rate, index766_compute, points_for
 from motcua.reports.models import IndicatorCode, IndicatorGroup, IndicatorSetting, OnlineTarget
+from motcua.reports.operational import rate_of
 from motcua.reports.periods import Period, PeriodKind
 from motcua.reports.services import index_settings_seed
 from motcua.reports.tests.index766_scenario import (
