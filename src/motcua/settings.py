@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "motcua.ratings",
     "motcua.reports",
     "motcua.supervision",
+    "motcua.evaluation",
     "motcua.portal",
     "motcua.backoffice",
     "motcua.api",

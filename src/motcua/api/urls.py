@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from motcua.api import endings, online, processing
@@ -61,6 +61,7 @@ urlpatterns = [
     path("worklist/", WorklistApi.as_view(), name="worklist"),
     path("lookup/", DossierLookupApi.as_view(), name="lookup"),
     path("calendar/due-date/", DueDateComputeApi.as_view(), name="due_date"),
+    path("", include("motcua.api.report_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Anything else under /api/v1/ is a 404 in the problem shape too. Only paths ending in a
     # slash match, so a missing trailing slash is still redirected (APPEND_SLASH).
