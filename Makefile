@@ -31,6 +31,7 @@ demo: migrate messages-compiled
 	$(MANAGE) pki_demo
 	$(MANAGE) load_demo_history
 	$(MANAGE) seed_index766
+	$(MANAGE) close_periods
 
 # Background work. Message delivery: the task worker of MOTCUA_TASKS_BACKEND sends each new
 # message as soon as its transaction commits (the immediate backend needs none); the sweep retries failures and
@@ -50,6 +51,8 @@ ALERT_SWEEP := $(MANAGE) alerts_sweep --loop 300
 # Payments left pending are asked about at the gateway; expired sign-up codes are purged.
 PAYMENT_SWEEP := $(MANAGE) payments_sweep --loop 60
 CODE_PURGE := $(MANAGE) purge_one_time_codes --loop 3600
+# Report periods that ended are closed (their figures counted once for the reports), hourly.
+PERIOD_CLOSING := $(MANAGE) close_periods --loop 3600
 
 # `make run` stands in for the two outside systems a citizen meets: the payment gateway
 # (a local simulator of the VNPAY-style protocol) and the identity provider (a local OpenID
@@ -64,7 +67,7 @@ SITE_URL_DEFAULT := http://$(HOST):$(PORT)
 # --insecure: the development server also serves the admin's static files with DEBUG off.
 # The background workers run beside the server and stop with it.
 serve: venv
-	trap 'kill $$tasks $$sweep $$deadlines $$alerts $$payments $$codes $$gateway $$idp 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$tasks $$sweep $$deadlines $$alerts $$payments $$codes $$closing $$gateway $$idp 2>/dev/null' EXIT INT TERM; \
 	export MOTCUA_SITE_URL=$${MOTCUA_SITE_URL:-$(SITE_URL_DEFAULT)}; \
 	$(TASK_WORKER) & tasks=$$!; \
 	$(DELIVERY_SWEEP) & sweep=$$!; \
@@ -72,18 +75,20 @@ serve: venv
 	$(ALERT_SWEEP) & alerts=$$!; \
 	$(PAYMENT_SWEEP) & payments=$$!; \
 	$(CODE_PURGE) & codes=$$!; \
+	$(PERIOD_CLOSING) & closing=$$!; \
 	$(MANAGE) payment_gateway_simulator --port 8010 --site-url $$MOTCUA_SITE_URL & gateway=$$!; \
 	$(MANAGE) fake_oidc_provider --port 8020 --client-id $$MOTCUA_OIDC_CLIENT_ID --client-secret $$MOTCUA_OIDC_CLIENT_SECRET --redirect-uri $$MOTCUA_SITE_URL/dang-nhap/oidc/callback/ & idp=$$!; \
 	$(MANAGE) runserver --insecure $(HOST):$(PORT)
 
 # The background workers alone, for a machine that runs the web server some other way.
 worker: venv
-	trap 'kill $$tasks $$deadlines $$alerts $$payments $$codes 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$tasks $$deadlines $$alerts $$payments $$codes $$closing 2>/dev/null' EXIT INT TERM; \
 	$(TASK_WORKER) & tasks=$$!; \
 	$(DEADLINE_SWEEP) & deadlines=$$!; \
 	$(ALERT_SWEEP) & alerts=$$!; \
 	$(PAYMENT_SWEEP) & payments=$$!; \
 	$(CODE_PURGE) & codes=$$!; \
+	$(PERIOD_CLOSING) & closing=$$!; \
 	$(DELIVERY_SWEEP)
 
 run: demo serve

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from motcua.backoffice.access import officer_required
 from motcua.core.errors import ValidationFailed
-from motcua.reports.exports import COLUMNS, column_groups, report_pdf, report_xlsx
+from motcua.reports.exports import COLUMNS, column_groups, report_as_of, report_pdf, report_xlsx
 from motcua.reports.operational import MEASURE_LABELS, Measure, OperationalRow
 from motcua.reports.periods import REPORT_KINDS, Period, PeriodKind
 from motcua.reports.selectors import (
@@ -424,6 +424,7 @@ def operational_report_view(request: HttpRequest) -> HttpResponse:
         {
             "form": PeriodForm(initial=query, choices=report_choices(viewer=request.user)),
             "report": report,
+            "as_of": report_as_of(report),
             "by_agency": _linked_rows(report.by_agency, period, scope, "agency"),
             "by_procedure": _linked_rows(report.by_procedure, period, scope, "procedure"),
             "total": _linked_rows([report.total], period, scope, None)[0],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal, cast
 
@@ -35,17 +35,28 @@ def _scope(unit: Any) -> Q:
     return Q(unit__isnull=True) | Q(unit_id__in=_ancestor_ids(unit))
 
 
+def _override_rows(scope: Q, *, as_of: datetime, years: tuple[int, ...]) -> list[tuple[Any, ...]]:
+    return list(
+        CalendarOverride.objects.filter(
+            scope,
+            Q(revoked_at__isnull=True) | Q(revoked_at__gt=as_of),
+            created_at__lte=as_of,
+            date__gte=date(years[0], 1, 1),
+            date__lte=date(years[-1], 12, 31),
+        ).values_list("date", "kind", "unit_id", "created_at")
+    )
+
+
 def _effective_changes(
     *, unit: Any, as_of: datetime, years: tuple[int, ...]
 ) -> tuple[_Change, ...]:
-    rows = CalendarOverride.objects.filter(
-        _scope(unit),
-        Q(revoked_at__isnull=True) | Q(revoked_at__gt=as_of),
-        created_at__lte=as_of,
-        date__gte=date(years[0], 1, 1),
-        date__lte=date(years[-1], 12, 31),
-    ).values_list("date", "kind", "unit_id", "created_at")
-    depth = {unit_id: level for level, unit_id in enumerate(_ancestor_ids(unit) if unit else [])}
+    return _changes_for(unit, _override_rows(_scope(unit), as_of=as_of, years=years))
+
+
+def _changes_for(unit: Any, rows: Iterable[tuple[Any, ...]]) -> tuple[_Change, ...]:
+    ancestors = _ancestor_ids(unit) if unit else []
+    rows = [row for row in rows if row[2] is None or row[2] in ancestors]
+    depth = {unit_id: level for level, unit_id in enumerate(ancestors)}
     # The most specific scope wins: every-unit overrides first, then ancestors from the root
     # down to the unit itself, so a unit's own declaration is applied last.
     ordered = sorted(rows, key=lambda row: (depth.get(row[2], -1), row[3]))
@@ -86,6 +97,29 @@ def work_calendar_for(*, unit: Any = None, as_of: datetime, years: Iterable[int]
         raise ValueError("at least one year is needed to build a calendar")
     changes = _effective_changes(unit=unit, as_of=as_of, years=wanted)
     return _with_changes(wanted, settings.MOTCUA_OFFICE_HOURS, changes)
+
+
+def work_calendars_for(
+    *, units: Iterable[Any], as_of: datetime, years: Iterable[int]
+) -> dict[int, WorkCalendar]:
+    """`work_calendar_for` of each unit (by id), from one query."""
+    units = list(units)
+    wanted = tuple(sorted(set(years)))
+    if not units or not wanted:
+        return {}
+    ancestors = {i for unit in units for i in _ancestor_ids(unit)}
+    rows = _override_rows(
+        Q(unit__isnull=True) | Q(unit_id__in=ancestors), as_of=as_of, years=wanted
+    )
+    return {
+        unit.pk: _with_changes(wanted, settings.MOTCUA_OFFICE_HOURS, _changes_for(unit, rows))
+        for unit in units
+    }
+
+
+def working_day_length() -> timedelta:
+    """Office time in one working day, from settings.MOTCUA_OFFICE_HOURS (no query)."""
+    return _national((date.today().year,), settings.MOTCUA_OFFICE_HOURS).working_day_length
 
 
 def deadline_rules() -> DeadlineRules:

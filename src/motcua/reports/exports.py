@@ -113,9 +113,18 @@ def report_subtitle(report: OperationalReport) -> str:
     return "; ".join(parts)
 
 
+def _when(instant: dt.datetime) -> str:
+    local = timezone.localtime(instant)
+    return f"{local:%H:%M} {local:%d/%m/%Y}"
+
+
 def report_as_of(report: OperationalReport) -> str:
-    local = timezone.localtime(report.as_of)
-    return _("Số liệu tính đến %(at)s.") % {"at": f"{local:%H:%M} {local:%d/%m/%Y}"}
+    if report.closed_at is not None:
+        return _("Số liệu tính đến %(at)s, chốt lúc %(closed)s.") % {
+            "at": _when(report.as_of),
+            "closed": _when(report.closed_at),
+        }
+    return _("Số liệu tính đến %(at)s.") % {"at": _when(report.as_of)}
 
 
 def late_reason_text(late: LateDossier) -> str:

@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,7 +44,7 @@ from django.utils.translation import gettext_lazy
 
 from motcua.agencies.models import Role, Unit, UnitKind
 from motcua.agencies.selectors import memberships_of
-from motcua.calendars.selectors import work_calendar_for
+from motcua.calendars.selectors import work_calendars_for, working_day_length
 from motcua.catalog.models import (
     FeeItem,
     OnlineMode,
@@ -65,8 +65,10 @@ from motcua.reports.models import (
     IndicatorGroup,
     IndicatorSetting,
 )
-from motcua.reports.operational import Measure, measure_conditions, rate_of, with_clock
+from motcua.reports.operational import Measure, measure_conditions, period_counts, rate_of
 from motcua.reports.periods import Period
+from motcua.reports.rollups import closed_period_get, closed_totals
+from motcua.reports.scope import dossiers_of_unit, units_condition
 from motcua.reports.services import INDICATOR_DEFAULTS
 
 HUNDRED = Decimal(100)
@@ -268,20 +270,12 @@ class Index766Report:
 # The queries
 
 
-def dossiers_of_unit(unit: Unit) -> QuerySet[Dossier]:
-    """Dossiers received or to be decided by a unit of `unit`'s subtree."""
-    return Dossier.objects.filter(
-        Q(receiving_unit__path__startswith=unit.path)
-        | Q(competent_unit__path__startswith=unit.path)
-    )
-
-
-def _dossier_counts(unit: Unit, period: Period, now: datetime) -> dict[str, int]:
-    """One aggregate query; the operational report's conditions for what is late."""
+def index_conditions(period: Period, *, now: datetime) -> dict[str, Q]:
+    """What the index counts beyond the operational report's measures, each among the
+    dossiers to process (`operational.period_counts` adds that)."""
     start, end = period.start, period.end
     measures = measure_conditions(period, now=now)
-    to_process, late = measures[Measure.TO_PROCESS], measures[Measure.LATE]
-    received = measures[Measure.RECEIVED]
+    late, received = measures[Measure.LATE], measures[Measure.RECEIVED]
     dissatisfied = Q(
         Exists(Rating.objects.filter(dossier=OuterRef("pk"), overall=Overall.DISSATISFIED))
     )
@@ -305,15 +299,9 @@ def _dossier_counts(unit: Unit, period: Period, now: datetime) -> dict[str, int]
     )
     reused = Q(Exists(DossierComponent.objects.filter(dossier=OuterRef("pk"), reused=True)))
     # Counted, never negated: NOT over a condition on a NULL end date would drop the row.
-    counted = {
-        "to_process": Q(),
-        "late": late,
-        "finished": measures[Measure.FINISHED],
-        "finished_late": measures[Measure.FINISHED_LATE],
+    return {
         "dissatisfied": dissatisfied,
         "late_or_dissatisfied": late | dissatisfied,
-        "received": received,
-        "online": measures[Measure.RECEIVED_ONLINE],
         "fee_bearing": fee_bearing,
         "paid_online": fee_bearing & paid_online,
         "results": results,
@@ -321,14 +309,33 @@ def _dossier_counts(unit: Unit, period: Period, now: datetime) -> dict[str, int]
         "digitised": received & ~Q(Exists(unscanned)) & result_where_needed,
         "reused": received & reused,
     }
-    dossiers = with_clock(
-        dossiers_of_unit(unit).filter(received_at__lt=end), as_of=period.as_of(now)
-    ).filter(to_process)
-    # aggregate() refuses the clock's aliases: annotate over a constant, one row, no GROUP BY.
-    counts = {name: Count("pk", filter=condition) for name, condition in counted.items()}
-    [row] = dossiers.order_by().values(whole=Value(1)).annotate(**counts)
-    values: dict[str, Any] = dict(row)
-    return {name: int(values[name]) for name in counted}
+
+
+# The counts the index reads: the report's measures it shares, and its own.
+INDEX_COUNTS = (
+    Measure.TO_PROCESS,
+    Measure.LATE,
+    Measure.FINISHED,
+    Measure.FINISHED_LATE,
+    Measure.RECEIVED,
+    Measure.RECEIVED_ONLINE,
+    "dissatisfied",
+    "late_or_dissatisfied",
+    "fee_bearing",
+    "paid_online",
+    "results",
+    "signed_results",
+    "digitised",
+    "reused",
+)
+
+
+def _dossier_counts(unit: Unit, period: Period, now: datetime) -> dict[str, int]:
+    """One aggregate query over the unit's dossiers."""
+    [row] = period_counts(
+        dossiers_of_unit(unit), period, now=now, group={}, extra=index_conditions(period, now=now)
+    )
+    return {str(name): int(row[name]) for name in INDEX_COUNTS}
 
 
 def _procedure_counts(unit: Unit, period: Period) -> dict[str, int]:
@@ -358,12 +365,12 @@ def _procedure_counts(unit: Unit, period: Period) -> dict[str, int]:
 
 _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
+_MICROSECOND = timedelta(microseconds=1)
 
 
-def _resolutions(unit: Unit, period: Period) -> QuerySet[Dossier]:
+def _resolutions(dossiers: QuerySet[Dossier], period: Period) -> QuerySet[Dossier]:
     return (
-        dossiers_of_unit(unit)
-        .filter(received_at__isnull=False)
+        dossiers.filter(received_at__isnull=False)
         .annotate(resolution_end=Coalesce("resolved_at", "returned_at"))
         .filter(resolution_end__gte=period.start, resolution_end__lt=period.end)
     )
@@ -375,67 +382,103 @@ def _elapsed(
     start: datetime,
     end: datetime,
     pauses: Iterable[tuple[datetime, datetime]],
-) -> Decimal:
-    """The time from `start` to `end`, less the pauses, in the statutory unit."""
+) -> int:
+    """The time from `start` to `end` less the pauses, in microseconds: of wall time for a
+    procedure counted in calendar days, of working time otherwise."""
     spans = [(max(a, start), min(b, end)) for a, b in pauses if a < end and b > start]
     if unit == StatutoryUnit.CALENDAR_DAYS:
         wall = end - start - sum((b - a for a, b in spans), timedelta(0))
-        return Decimal(wall // timedelta(microseconds=1)) / Decimal(
-            _DAY // timedelta(microseconds=1)
-        )
+        return wall // _MICROSECOND
     worked = working_time_between(calendar=calendar, start=start, end=end) - sum(
         (working_time_between(calendar=calendar, start=a, end=b) for a, b in spans), timedelta(0)
     )
-    per_unit = calendar.working_day_length if unit == StatutoryUnit.WORKING_DAYS else _HOUR
-    return Decimal(worked // timedelta(microseconds=1)) / Decimal(
-        per_unit // timedelta(microseconds=1)
-    )
+    return worked // _MICROSECOND
 
 
-# One row per dossier resolved in the period: what 2.2 needs and nothing more.
+def _unit_length(unit: str, working_day: timedelta) -> int:
+    """A statutory unit in microseconds (a same-day procedure is measured in hours)."""
+    if unit == StatutoryUnit.CALENDAR_DAYS:
+        return _DAY // _MICROSECOND
+    return (working_day if unit == StatutoryUnit.WORKING_DAYS else _HOUR) // _MICROSECOND
+
+
+@dataclass(frozen=True)
+class _UnitPath:
+    # What a calendar needs of a unit: its id and its place in the tree.
+    pk: int
+    path: str
+
+
+# What 2.2 needs of each dossier resolved in the period, and nothing more.
 _RESOLUTION_FIELDS = (
     "pk",
     "received_at",
     "resolution_end",
-    "procedure_version__procedure__national_code",
-    "procedure_version__procedure__name",
+    "competent_unit_id",
+    "competent_unit__path",
     "procedure_version__statutory_unit",
-    "procedure_version__statutory_amount",
 )
 
 
-def _procedure_times(unit: Unit, period: Period, as_of: datetime) -> list[ProcedureTime]:
-    resolutions = _resolutions(unit, period)
-    rows: list[tuple[Any, ...]] = list(resolutions.values_list(*_RESOLUTION_FIELDS))
+def resolution_times(
+    dossiers: QuerySet[Dossier], period: Period, *, as_of: datetime, group: tuple[str, ...]
+) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Per value of the `group` fields, the number of dossiers resolved (else returned) in the
+    period and the time they took in microseconds (see `_elapsed`), each on the calendar of the
+    unit competent for it as it stood at `as_of`. Three queries: the rows, their closed pauses
+    and the calendars' overrides."""
+    resolutions = _resolutions(dossiers, period)
+    rows: list[tuple[Any, ...]] = list(resolutions.values_list(*_RESOLUTION_FIELDS, *group))
     if not rows:
-        return []
+        return {}
     pauses: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for dossier_id, started, ended in DossierPause.objects.filter(
         dossier__in=resolutions.values("pk"), ended_at__isnull=False
     ).values_list("dossier_id", "started_at", "ended_at"):
-        if ended is not None:
+        if ended is not None:  # always, by the filter; the type checker cannot tell
             pauses[dossier_id].append((started, ended))
-    years = [timezone.localtime(r[1]).year for r in rows] + [
-        timezone.localtime(r[2]).year for r in rows
-    ]
-    # One calendar for the report: the unit's, as it stands at the report's instant.
-    calendar = work_calendar_for(unit=unit, as_of=as_of, years=range(min(years), max(years) + 1))
-    totals: dict[tuple[str, str], list[Any]] = {}
-    for pk, received, ended, code, name, time_unit, amount in rows:
-        entry = totals.setdefault((code, time_unit), [name, amount, 0, Decimal(0)])
-        entry[2] += 1
-        entry[3] += _elapsed(calendar, time_unit, received, ended, pauses[pk])
+    years = [timezone.localtime(r[i]).year for r in rows for i in (1, 2)]
+    calendars = work_calendars_for(
+        units={_UnitPath(r[3], r[4]) for r in rows},
+        as_of=as_of,
+        years=range(min(years), max(years) + 1),
+    )
+    totals: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for pk, received, ended, competent, _path, time_unit, *key in rows:
+        count, time = totals.get(tuple(key), (0, 0))
+        elapsed = _elapsed(calendars[competent], time_unit, received, ended, pauses[pk])
+        totals[tuple(key)] = (count + 1, time + elapsed)
+    return totals
+
+
+def procedure_times(totals: Mapping[int, tuple[int, int]]) -> list[ProcedureTime]:
+    """2.2 per procedure, from (dossiers, microseconds) per procedure version (one query)."""
+    working_day = working_day_length()
+    versions = ProcedureVersion.objects.select_related("procedure").in_bulk(list(totals))
+    by_procedure: dict[tuple[str, str], list[Any]] = {}
+    for pk, (count, elapsed) in totals.items():
+        version = versions[pk]
+        key = (version.procedure.national_code, version.statutory_unit)
+        entry = by_procedure.setdefault(key, [version, 0, 0])
+        # The latest version names the procedure and its statutory time.
+        if version.number > entry[0].number:
+            entry[0] = version
+        entry[1] += count
+        entry[2] += elapsed
     return [
         ProcedureTime(
             national_code=code,
-            name=name,
+            name=version.procedure.name,
             unit=time_unit,
             unit_label=_time_unit_label(time_unit),
-            statutory_amount=amount,
+            statutory_amount=version.statutory_amount,
             count=count,
-            average=(total / count).quantize(CENT, ROUND_HALF_UP),
+            average=(
+                Decimal(elapsed) / Decimal(count) / Decimal(_unit_length(time_unit, working_day))
+            ).quantize(CENT, ROUND_HALF_UP),
         )
-        for (code, time_unit), (name, amount, count, total) in sorted(totals.items())
+        for (code, time_unit), (version, count, elapsed) in sorted(by_procedure.items())
+        if count
     ]
 
 
@@ -484,7 +527,7 @@ def _fractions(
             procedures["total"],
             _detail(full=procedures["full"], partial=procedures["partial"]),
         ),
-        IndicatorCode.ONLINE_DOSSIERS: (dossiers["online"], dossiers["received"], ()),
+        IndicatorCode.ONLINE_DOSSIERS: (dossiers["received_online"], dossiers["received"], ()),
         IndicatorCode.ONLINE_PAYMENT: (dossiers["paid_online"], dossiers["fee_bearing"], ()),
         IndicatorCode.ELECTRONIC_RESULTS: (dossiers["signed_results"], dossiers["results"], ()),
         IndicatorCode.DIGITISED: (dossiers["digitised"], dossiers["received"], ()),
@@ -542,14 +585,32 @@ def _groups(results: list[IndicatorResult]) -> tuple[GroupResult, ...]:
     return tuple(groups)
 
 
+def _dossier_figures(
+    unit: Unit, period: Period, *, now: datetime
+) -> tuple[dict[str, int], list[ProcedureTime]]:
+    """The dossiers' counts and 2.2: from the period's closed figures once it was counted,
+    else from the dossiers."""
+    as_of = period.as_of(now)
+    closed = closed_period_get(period, now=now)
+    if closed is None:
+        counts = _dossier_counts(unit, period, now)
+        grouped = resolution_times(
+            dossiers_of_unit(unit), period, as_of=as_of, group=("procedure_version_id",)
+        )
+        totals = {key[0]: times for key, times in grouped.items()}
+    else:
+        summed, totals = closed_totals(closed, units_condition([unit.path]))
+        counts = {str(name): summed.get(str(name), 0) for name in INDEX_COUNTS}
+    return counts, procedure_times(totals)
+
+
 def index766_compute(*, unit: Unit, period: Period, now: datetime | None = None) -> Index766Report:
     """The indicators of `unit`'s subtree for `period` (the caller checked the viewer)."""
     now = now or timezone.now()
     as_of = period.as_of(now)
     settings, settings_year = index_settings_for(year=period.last_day.year)
-    dossiers = _dossier_counts(unit, period, now)
+    dossiers, times = _dossier_figures(unit, period, now=now)
     procedures = _procedure_counts(unit, period)
-    times = _procedure_times(unit, period, as_of)
     resolved = sum(t.count for t in times)
     results = [
         _result(settings[code], numerator, denominator, detail)

@@ -270,3 +270,79 @@ class OnlineTarget(models.Model):
             raise ValidationError(
                 {"level4_share": _("Tỷ lệ mức độ 4 không thể lớn hơn tỷ lệ mức độ 3 trở lên.")}
             )
+
+
+# ---------------------------------------------------------------------------------------------
+# Closed periods: the figures of a period that has ended, counted once from the dossiers
+
+
+class ClosedPeriod(models.Model):
+    """A reporting period whose figures were counted after it ended (`reports.closing`): the
+    reports read its rows instead of counting millions of dossiers again. The figures are those
+    of `closed_at`: a later change to a dossier of the period (a late rating, a corrected date)
+    shows only after the period is counted again (`manage.py close_periods --recount`), and
+    `close_periods --check` lists such differences."""
+
+    kind = models.CharField(_("loại kỳ"), max_length=20)
+    year = models.PositiveSmallIntegerField(_("năm"))
+    number = models.PositiveSmallIntegerField(_("số thứ tự"))
+    closed_at = models.DateTimeField(_("chốt số liệu lúc"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year", "number"], name="closed_period_once")
+        ]
+        verbose_name = _("kỳ báo cáo đã chốt số liệu")
+        verbose_name_plural = _("kỳ báo cáo đã chốt số liệu")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.number}/{self.year}"
+
+
+class PeriodFigures(models.Model):
+    """The counts of a closed period for the dossiers of one receiving unit, competent unit and
+    procedure version: the finest scope a report narrows to, so any scope is a sum of rows.
+    The field names are the dossier's, so the reports' scope condition filters both."""
+
+    period = models.ForeignKey(ClosedPeriod, on_delete=models.CASCADE, related_name="figures")
+    receiving_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    competent_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    # The agency the competent unit belongs to: the row of the report it adds to.
+    agency = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    procedure_version = models.ForeignKey(
+        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    # Measure (reports.operational and the index's counts) → number of dossiers.
+    counts = models.JSONField(default=dict)
+    # 2.2: dossiers whose resolution (else return) ended in the period, and the time they took
+    # less their pauses, in microseconds of working time (wall time for calendar-day ones).
+    resolutions = models.PositiveIntegerField(default=0)
+    resolution_time = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "receiving_unit", "competent_unit", "procedure_version"],
+                name="period_figures_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period}: {self.procedure_version_id} @ {self.competent_unit_id}"
+
+
+class PeriodLateCause(models.Model):
+    """Late dossiers of a closed period (of one receiving unit, competent unit and procedure
+    version) held up by a step of `agency`: a dossier held up by two agencies counts for both."""
+
+    period = models.ForeignKey(ClosedPeriod, on_delete=models.CASCADE, related_name="late_causes")
+    receiving_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    competent_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    procedure_version = models.ForeignKey(
+        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    dossiers = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.period}: {self.dossiers} @ {self.agency_id}"

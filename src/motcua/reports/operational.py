@@ -37,6 +37,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
     When,
 )
 from django.db.models.functions import Coalesce, TruncDate
@@ -175,6 +176,30 @@ def with_clock(dossiers: QuerySet[Dossier], *, as_of: dt.datetime) -> QuerySet[D
     )
 
 
+def in_period(
+    dossiers: QuerySet[Dossier],
+    period: Period,
+    *,
+    now: dt.datetime,
+    since: dt.datetime | None = None,
+) -> QuerySet[Dossier]:
+    """The dossiers a period's measures may count, prepared by `with_clock`: received before
+    its end and, of those received before `since` (its start), only the ones still open then,
+    ended since, or resolved and not returned — every measure's condition implies this, which
+    spares the database the years of dossiers closed long ago."""
+    since = since or period.start
+    population = (
+        Q(received_at__gte=since)
+        | Q(clock_end__isnull=True)
+        | Q(clock_end__gte=since)
+        | Q(resolved_at__isnull=False, returned_at__isnull=True)
+        | Q(returned_at__gte=since)
+    )
+    return with_clock(dossiers.filter(received_at__lt=period.end), as_of=period.as_of(now)).filter(
+        population
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The conditions
 
@@ -267,8 +292,7 @@ def measure_filter(
 ) -> QuerySet[Dossier]:
     """The dossiers a measure counts: the drill-down list behind a number."""
     conditions = measure_conditions(period, now=now, near_due_before=near_due_before)
-    prepared = with_clock(dossiers.filter(received_at__lt=period.end), as_of=period.as_of(now))
-    return prepared.filter(conditions[measure])
+    return in_period(dossiers, period, now=now).filter(conditions[measure])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,6 +352,35 @@ def row_total(rows: Iterable[OperationalRow], label: str = "") -> OperationalRow
     return total
 
 
+def period_counts(
+    dossiers: QuerySet[Dossier],
+    period: Period,
+    *,
+    now: dt.datetime,
+    group: Mapping[str, Any],
+    extra: Mapping[str, Q] | None = None,
+    near_due_before: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """One aggregate query: every counted measure, and each `extra` condition among the
+    dossiers to process, per value of the `group` expressions (name → field or expression;
+    empty: one row for all)."""
+    conditions = measure_conditions(period, now=now, near_due_before=near_due_before)
+    counts = {str(m): Count("pk", filter=conditions[m]) for m in COUNTED}
+    to_process = conditions[Measure.TO_PROCESS]
+    counts |= {name: Count("pk", filter=to_process & c) for name, c in (extra or {}).items()}
+    prepared = in_period(dossiers, period, now=now)
+    # aggregate() refuses the clock's aliases: annotate over a constant when there is no group.
+    keys = dict(group) or {"whole": Value(1)}
+    # The plugin types the rows as holding the group only; the counts are there too.
+    return cast("list[dict[str, Any]]", list(prepared.order_by().values(**keys).annotate(**counts)))
+
+
+def reported(counts: Mapping[str, int]) -> bool:
+    """A group shows in a report when it has dossiers to process (the open ones are among
+    them) or results waiting to be collected."""
+    return bool(counts[Measure.TO_PROCESS] or counts[Measure.UNCOLLECTED])
+
+
 def operational_counts(
     dossiers: QuerySet[Dossier],
     period: Period,
@@ -336,40 +389,46 @@ def operational_counts(
     by: Grouping,
     near_due_before: dt.datetime | None = None,
 ) -> list[OperationalRow]:
-    """One aggregate query: every measure counted per agency, procedure or sector, for the
-    groups with at least one dossier to process (the open ones are among them) or waiting to be
-    collected.
-    Labels are left for the caller (the keys are ids)."""
-    conditions = measure_conditions(period, now=now, near_due_before=near_due_before)
-    counts = {str(m): Count("pk", filter=conditions[m]) for m in COUNTED}
+    """Every measure counted per agency, procedure or sector (one query), for the groups the
+    report shows. Labels are left for the caller (the keys are ids)."""
     group = agency_expression("competent_unit") if by == Grouping.AGENCY else F(_GROUP_KEYS[by])
-    prepared = with_clock(dossiers.filter(received_at__lt=period.end), as_of=period.as_of(now))
-    # The plugin types the rows as holding the group only; the counts are there too.
-    grouped = cast(
-        "Iterable[dict[str, Any]]", prepared.order_by().values(group_key=group).annotate(**counts)
+    grouped = period_counts(
+        dossiers, period, now=now, group={"group_key": group}, near_due_before=near_due_before
     )
     rows = [
         OperationalRow(key=values["group_key"], counts={str(m): values[m] for m in COUNTED})
         for values in grouped
-        if values[Measure.TO_PROCESS] or values[Measure.UNCOLLECTED]
+        if reported(values)
     ]
     return sorted(rows, key=lambda row: row.key or 0)
 
 
-def late_causes(dossiers: QuerySet[Dossier], period: Period, *, now: dt.datetime) -> dict[int, int]:
+def late_cause_counts(
+    dossiers: QuerySet[Dossier],
+    period: Period,
+    *,
+    now: dt.datetime,
+    group: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """Late dossiers of the period per agency whose step was late (a dossier held up by two
-    agencies counts for both): one query on the steps of the late dossiers."""
+    agencies counts for both), and per value of the `group` expressions on the step (one query
+    on the steps of the late dossiers): rows of `agency`, the group's names and `n`."""
     conditions = measure_conditions(period, now=now)
-    late = with_clock(dossiers.filter(received_at__lt=period.end), as_of=period.as_of(now))
+    late = in_period(dossiers, period, now=now)
     late_ids = late.filter(conditions[Measure.LATE]).order_by().values("pk")
     rows = (
         late_steps(period, now=now, since_start=False)
         .filter(dossier_id__in=Subquery(late_ids))
         .order_by()
-        .values(agency=agency_expression("unit"))
+        .values(agency=agency_expression("unit"), **(group or {}))
         .annotate(n=Count("dossier_id", distinct=True))
     )
-    return {row["agency"]: row["n"] for row in rows}
+    return cast("list[dict[str, Any]]", list(rows))
+
+
+def late_causes(dossiers: QuerySet[Dossier], period: Period, *, now: dt.datetime) -> dict[int, int]:
+    """Late dossiers of the period per agency whose step was late."""
+    return {row["agency"]: row["n"] for row in late_cause_counts(dossiers, period, now=now)}
 
 
 def step_delays(dossiers: QuerySet[Dossier], period: Period, *, now: dt.datetime) -> dict[int, int]:
@@ -393,8 +452,10 @@ def monthly_trend(
         conditions = measure_conditions(month, now=now)
         counts[f"received_{index}"] = Count("pk", filter=conditions[Measure.RECEIVED])
         counts[f"finished_{index}"] = Count("pk", filter=conditions[Measure.FINISHED])
+    if not months:
+        return []
     last = months[-1]
-    prepared = with_clock(dossiers.filter(received_at__lt=last.end), as_of=last.as_of(now))
+    prepared = in_period(dossiers, last, now=now, since=months[0].start)
     totals = prepared.order_by().aggregate(**counts)
     return [
         (month, totals[f"received_{i}"], totals[f"finished_{i}"]) for i, month in enumerate(months)
