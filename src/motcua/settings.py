@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "motcua.core.context_processors.center",
+                "motcua.backoffice.context_processors.alerts_badge",
             ],
         },
     }

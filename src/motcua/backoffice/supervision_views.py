@@ -4,7 +4,7 @@ sent and received."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -37,9 +37,13 @@ from motcua.supervision.selectors import (
 from motcua.supervision.services import (
     URGE_MESSAGE_MAX_LENGTH,
     alerts_mark_read,
+    alerts_mark_seen,
     urge_send,
     urges_send,
 )
+
+if TYPE_CHECKING:
+    from motcua.accounts.models import User
 
 ALERTS_PAGE_SIZE = 20
 URGES_PAGE_SIZE = 20
@@ -86,10 +90,13 @@ class DossierUrgeForm(UrgeForm):
 
 @officer_required
 def alerts(request: HttpRequest) -> HttpResponse:
+    # What this page lists is no longer new: the navigation shows no badge on it.
+    alerts_mark_seen(actor=cast("User", request.user))
     mine = Paginator(alerts_for(viewer=request.user), ALERTS_PAGE_SIZE)
     context: dict[str, Any] = {
         "mine": mine.get_page(request.GET.get("trang")),
         "unread": alert_unread_count(viewer=request.user),
+        "alerts_badge": None,
         "board": None,
     }
     if may_urge(viewer=request.user):

@@ -22,10 +22,11 @@ from django.db import transaction
 from django.db.models import F, Min
 
 from motcua.dossiers.models import Dossier
-from motcua.reports.index766 import index_conditions, resolution_times
+from motcua.reports.index766 import index_conditions
 from motcua.reports.models import ClosedPeriod, PeriodFigures, PeriodLateCause
 from motcua.reports.operational import agency_expression, late_cause_counts, period_counts
 from motcua.reports.periods import REPORT_KINDS, Period, period_numbers
+from motcua.reports.resolution_times import resolution_times
 from motcua.reports.selectors import near_due_before
 
 # The finest scope: the dossier's receiving unit, competent unit and procedure version (named

@@ -50,6 +50,8 @@ _PER_YEAR = {
 }
 _MONTHS = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.HALF: 6}
 _ROMAN = ("I", "II", "III", "IV")
+# The years a report may be asked for (the year after the last one still has an end instant).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def local_zone() -> ZoneInfo:
@@ -75,10 +77,12 @@ class Period:
 
     @classmethod
     def of(cls, kind: str, year: int, number: int = 1) -> Period:
-        """A period from user input; a wrong kind or number is a validation error."""
+        """A period from user input; a wrong kind, year or number is a validation error."""
         try:
+            if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+                raise ValueError(year)
             return cls(PeriodKind(kind), int(year), int(number))
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, OverflowError) as error:
             raise ValidationFailed(_("Kỳ báo cáo không hợp lệ."), code="bad_period") from error
 
     @classmethod

@@ -30,7 +30,9 @@ def closed_periods_get(
     periods: Iterable[Period], *, now: dt.datetime
 ) -> dict[Period, ClosedPeriod]:
     """The counted figures of those of `periods` that ended and were counted (one query)."""
-    ended = {(p.kind, p.year, p.number): p for p in periods if p.end <= now}
+    ended: dict[tuple[str, int, int], Period] = {
+        (str(p.kind), p.year, p.number): p for p in periods if p.end <= now
+    }
     if not ended:
         return {}
     condition = Q(pk__in=[])

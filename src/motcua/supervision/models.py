@@ -175,6 +175,28 @@ class AlertRecipient(models.Model):
         return f"{self.alert_id} → {self.user_id}"
 
 
+class AlertReadMark(models.Model):
+    """How far down their alerts an officer has looked: the newest delivery (AlertRecipient id)
+    listed when they last opened the alerts page. Unread alerts delivered after it are new to
+    them (the badge of the navigation); reading one is still marked on its row (read_at).
+
+    A delivery's id, not a time: the sweep stamps every alert of a run with the run's start, so
+    an alert committed after the page was opened may carry an earlier time, never a lower id
+    than one committed before (short of two deliveries racing in the same instant)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    seen_through = models.PositiveBigIntegerField(_("đã xem đến"), default=0)
+
+    class Meta:
+        verbose_name = _("mốc đã xem cảnh báo")
+        verbose_name_plural = _("mốc đã xem cảnh báo")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ≤ {self.seen_through}"
+
+
 class Urge(models.Model):
     """A reminder (đôn đốc) from the center's leadership to an agency about one or more dossiers."""
 

@@ -11,7 +11,17 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BigIntegerField,
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Least
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -22,7 +32,7 @@ from motcua.calendars.selectors import work_calendar_for
 from motcua.core.errors import NotFound, PermissionDenied
 from motcua.dossiers.models import Dossier, DossierState, DossierStep
 from motcua.lib.workdays import WorkCalendar, add_working_time, working_time_between
-from motcua.supervision.models import AlertRecipient, Urge, UrgeRecipient
+from motcua.supervision.models import AlertReadMark, AlertRecipient, Urge, UrgeRecipient
 
 # While the applicant supplements or pays the clock stands still: nothing is near due or
 # overdue then (the same states as the deadline sweep's).
@@ -178,6 +188,18 @@ def alerts_for(*, viewer: Any, unread_only: bool = False) -> QuerySet[AlertRecip
 
 def alert_unread_count(*, viewer: Any) -> int:
     return alerts_for(viewer=viewer, unread_only=True).count()
+
+
+def alert_unseen_count(*, viewer: Any) -> int:
+    """The viewer's unread alerts delivered since they last opened their alerts (one query)."""
+    mark = AlertReadMark.objects.filter(user_id=viewer.pk).values("seen_through")[:1]
+    seen = Coalesce(Subquery(mark), Value(0), output_field=BigIntegerField())
+    return alerts_for(viewer=viewer, unread_only=True).filter(pk__gt=seen).count()
+
+
+def alert_newest_delivery(*, viewer: Any) -> int:
+    """The id of the newest alert the viewer was told of (0: none): how far their list goes."""
+    return int(alerts_for(viewer=viewer).aggregate(newest=Max("pk"))["newest"] or 0)
 
 
 # ---------------------------------------------------------------------------------------------

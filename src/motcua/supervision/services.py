@@ -33,6 +33,7 @@ from motcua.notifications.services import message_enqueue
 from motcua.ratings.selectors import center_leaders
 from motcua.supervision.models import (
     Alert,
+    AlertReadMark,
     AlertRecipient,
     Audience,
     EscalationRule,
@@ -44,6 +45,7 @@ from motcua.supervision.models import (
 from motcua.supervision.selectors import (
     RUNNING_STATES,
     agencies_by_unit,
+    alert_newest_delivery,
     near_due_bound,
     near_due_window,
     open_steps_of,
@@ -549,3 +551,15 @@ def urges_send(*, actor: Any, dossiers: Sequence[Dossier | str], message: str) -
         urge_send(actor=actor, unit=unit, dossiers=group, message=message)
         for unit, group in groups.values()
     ]
+
+
+def alerts_mark_seen(*, actor: User) -> None:
+    """Everything the actor's alerts page lists is no longer new to them: the navigation's
+    badge counts from the newest delivery on (one upsert; the id, see AlertReadMark)."""
+    newest = alert_newest_delivery(viewer=actor)
+    AlertReadMark.objects.bulk_create(
+        [AlertReadMark(user=actor, seen_through=newest)],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["seen_through"],
+    )

@@ -71,6 +71,9 @@ def test_a_period_travels_in_a_url_and_comes_back_the_same():
         ("decade", 2027, 1),
         ("week", 2027, 54),
         ("month", "x", 1),
+        ("year", 9999, 1),
+        ("month", 10**20, 1),
+        ("month", 1999, 12),
     ],
 )
 def test_it_refuses_a_period_that_does_not_exist(kind, year, number):
