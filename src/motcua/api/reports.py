@@ -255,6 +255,13 @@ class OperationalReportApi(Api):
         period = PeriodSerializer()
         scope = ScopeSerializer()
         as_of = serializers.DateTimeField(help_text="Open dossiers are judged at this instant.")
+        closed_at = serializers.DateTimeField(
+            allow_null=True,
+            help_text=(
+                "When the figures of an ended period were counted and kept (close_periods); "
+                "null: counted from the dossiers for this answer."
+            ),
+        )
         by_agency = RowSerializer(many=True)
         by_procedure = RowSerializer(many=True)
         total = RowSerializer()
@@ -270,7 +277,8 @@ class OperationalReportApi(Api):
             "The figures of the back office's report (bao-cao): every measure per competent "
             "agency and per procedure, their total, the late and on-time rates, and the "
             "agencies whose steps made dossiers late. For center leaders, procedure "
-            "controllers and agencies' heads; only the dossiers the caller may open count."
+            "controllers and agencies' heads; the dossiers received or decided within the "
+            "caller's reach count."
         ),
         parameters=[ReportParameters],
         responses={200: OutputSerializer, **problems(400, 401, 403, 404)},

@@ -8,6 +8,7 @@ real services; each figure the API gives is compared with the selector's.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 
 from motcua.agencies.models import Unit
 from motcua.dossiers.tests.helpers import receive
+from motcua.reports.closing import period_close
 from motcua.reports.index766 import index766_report
 from motcua.reports.operational import COUNTED, OperationalRow
 from motcua.reports.periods import Period, PeriodKind
@@ -107,6 +109,20 @@ class TestOperationalReport:
         assert [r["label"] for r in body["by_agency"]] == ["Công an thành phố Huế"]
         assert empty["total"]["counts"]["to_process"] == 0
         assert empty["total"]["late_rate"] is None and empty["total"]["on_time_rate"] is None
+
+    def test_an_ended_period_once_closed_gives_the_same_figures_and_says_when(
+        self, february, leader
+    ):
+        later = END_OF_FEBRUARY + timedelta(days=2)
+        with time_machine.travel(later, tick=False):
+            counted = leader.get(OPERATIONAL, FEBRUARY).json()
+            period_close(FEBRUARY_PERIOD, now=later)
+            closed = leader.get(OPERATIONAL, FEBRUARY).json()
+
+        assert counted["closed_at"] is None
+        assert closed.pop("closed_at") is not None
+        counted.pop("closed_at")
+        assert closed == counted
 
     def test_the_current_month_is_the_default(self, february, leader):
         with time_machine.travel(END_OF_FEBRUARY, tick=False):
