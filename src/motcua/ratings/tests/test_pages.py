@@ -228,7 +228,8 @@ class TestFollowUpPages:
         for _ in range(3):
             rate(receive(demo.reception_officer, LAND_FIRST_REGISTRATION), Overall.DISSATISFIED)
         client.force_login(demo.center_leader)
-        with django_assert_num_queries(5):
+        # The page's five queries and the navigation's count of new alerts.
+        with django_assert_num_queries(6):
             response = client.get(reverse("backoffice:followups"))
         assert response.content.decode().count('class="code"') == 4
 
