@@ -93,7 +93,7 @@ def period_close(period: Period, *, now: dt.datetime) -> ClosedPeriod:
             competent_unit_id=key[1],
             procedure_version_id=key[2],
             agency_id=counted.agencies[key],
-            counts=counts,
+            **counts,
             resolutions=counted.times.get(key, (0, 0))[0],
             resolution_time=counted.times.get(key, (0, 0))[1],
         )
@@ -118,7 +118,7 @@ def _stored(closed: ClosedPeriod) -> Counted:
     for row in closed.figures.all():
         key = (row.receiving_unit_id, row.competent_unit_id, row.procedure_version_id)
         stored.agencies[key] = row.agency_id
-        stored.counts[key] = row.counts
+        stored.counts[key] = row.figures()
         if row.resolutions:
             stored.times[key] = (row.resolutions, row.resolution_time)
     for cause in closed.late_causes.all():

@@ -299,10 +299,46 @@ class ClosedPeriod(models.Model):
         return f"{self.kind} {self.number}/{self.year}"
 
 
+# What a closed period keeps per row: the operational report's measures
+# (`reports.operational.COUNTED`) and the Decision 766 index's own counts
+# (`reports.index766.index_conditions`), each a number of dossiers.
+FIGURES = (
+    "received",
+    "received_counter",
+    "received_online",
+    "received_post",
+    "carried_over",
+    "to_process",
+    "finished",
+    "finished_early",
+    "finished_on_time",
+    "finished_late",
+    "ended_without_result",
+    "open",
+    "open_within",
+    "open_overdue",
+    "open_near_due",
+    "open_paused",
+    "uncollected",
+    "late",
+    "late_apologised",
+    "late_multi_supplement",
+    "dissatisfied",
+    "late_or_dissatisfied",
+    "fee_bearing",
+    "paid_online",
+    "results",
+    "signed_results",
+    "digitised",
+    "reused",
+)
+
+
 class PeriodFigures(models.Model):
     """The counts of a closed period for the dossiers of one receiving unit, competent unit and
-    procedure version: the finest scope a report narrows to, so any scope is a sum of rows.
-    The field names are the dossier's, so the reports' scope condition filters both."""
+    procedure version: the finest scope a report narrows to, so any scope is a sum of rows,
+    taken by the database. The field names are the dossier's, so the reports' scope condition
+    filters both. One column per name of FIGURES (added below the class)."""
 
     period = models.ForeignKey(ClosedPeriod, on_delete=models.CASCADE, related_name="figures")
     receiving_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
@@ -312,8 +348,6 @@ class PeriodFigures(models.Model):
     procedure_version = models.ForeignKey(
         "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+"
     )
-    # Measure (reports.operational and the index's counts) → number of dossiers.
-    counts = models.JSONField(default=dict)
     # 2.2: dossiers whose resolution (else return) ended in the period, and the time they took
     # less their pauses, in microseconds of working time (wall time for calendar-day ones).
     resolutions = models.PositiveIntegerField(default=0)
@@ -329,6 +363,14 @@ class PeriodFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period}: {self.procedure_version_id} @ {self.competent_unit_id}"
+
+    def figures(self) -> dict[str, int]:
+        """The counts that are not zero."""
+        return {name: getattr(self, name) for name in FIGURES if getattr(self, name)}
+
+
+for _name in FIGURES:
+    PeriodFigures.add_to_class(_name, models.PositiveIntegerField(default=0))
 
 
 class PeriodLateCause(models.Model):

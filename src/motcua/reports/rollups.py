@@ -8,12 +8,12 @@ count it from the dossiers then.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.db.models import Q, Sum
 
-from motcua.reports.models import ClosedPeriod, PeriodFigures, PeriodLateCause
+from motcua.reports.models import FIGURES, ClosedPeriod, PeriodFigures, PeriodLateCause
 from motcua.reports.periods import Period
 
 
@@ -41,52 +41,47 @@ def closed_periods_get(
     return {ended[(c.kind, c.year, c.number)]: c for c in ClosedPeriod.objects.filter(condition)}
 
 
+def _sums(names: Iterable[str] = FIGURES) -> dict[str, Sum]:
+    return {name: Sum(name) for name in names}
+
+
+def _counts(row: Mapping[str, Any]) -> dict[str, int]:
+    return {name: int(row[name] or 0) for name in FIGURES}
+
+
 def closed_totals_per_period(
     closed: Iterable[ClosedPeriod], condition: Q
 ) -> dict[int, dict[str, int]]:
-    """The counts in scope per closed period (by id), in one query."""
-    totals: dict[int, dict[str, int]] = defaultdict(dict)
-    rows = PeriodFigures.objects.filter(period__in=list(closed)).filter(condition)
-    for period_id, counts in rows.values_list("period_id", "counts"):
-        _add(totals[period_id], counts)
-    return dict(totals)
-
-
-def _add(total: dict[str, int], counts: dict[str, int]) -> None:
-    for name, value in counts.items():
-        total[name] = total.get(name, 0) + value
+    """The counts in scope per closed period (by id), summed by the database (one query)."""
+    rows = PeriodFigures.objects.filter(period__in=list(closed)).filter(condition).order_by()
+    return {row["period_id"]: _counts(row) for row in rows.values("period_id").annotate(**_sums())}
 
 
 def closed_counts_by(
     closed: ClosedPeriod, condition: Q, *, keys: Iterable[str]
 ) -> dict[str, dict[int, dict[str, int]]]:
-    """The counts in scope summed per value of each of `keys` (fields of PeriodFigures), in one
-    query: {key: {value: {measure: count}}}."""
-    keys = tuple(keys)
-    sums: dict[str, dict[int, dict[str, int]]] = {key: defaultdict(dict) for key in keys}
-    rows = PeriodFigures.objects.filter(period=closed).filter(condition)
-    for *values, counts in rows.values_list(*keys, "counts"):
-        for key, value in zip(keys, values, strict=True):
-            _add(sums[key][value], counts)
-    return {key: dict(per_value) for key, per_value in sums.items()}
+    """The counts in scope summed per value of each of `keys` (fields of PeriodFigures), by the
+    database (one query a key): {key: {value: {measure: count}}}."""
+    rows = PeriodFigures.objects.filter(period=closed).filter(condition).order_by()
+    return {
+        key: {row[key]: _counts(row) for row in rows.values(key).annotate(**_sums())}
+        for key in keys
+    }
 
 
 def closed_totals(
     closed: ClosedPeriod, condition: Q
 ) -> tuple[dict[str, int], dict[int, tuple[int, int]]]:
-    """The counts in scope, and 2.2's (dossiers, microseconds) per procedure version: one
-    query."""
-    total: dict[str, int] = {}
-    times: dict[int, tuple[int, int]] = {}
-    rows = PeriodFigures.objects.filter(period=closed).filter(condition)
-    for version, counts, resolutions, elapsed in rows.values_list(
-        "procedure_version_id", "counts", "resolutions", "resolution_time"
-    ):
-        _add(total, counts)
-        if resolutions:
-            count, time = times.get(version, (0, 0))
-            times[version] = (count + resolutions, time + elapsed)
-    return total, times
+    """The counts in scope, and 2.2's (dossiers, microseconds) per procedure version (two
+    queries)."""
+    rows = PeriodFigures.objects.filter(period=closed).filter(condition).order_by()
+    totals = _counts(rows.aggregate(**_sums()))
+    per_version = rows.filter(resolutions__gt=0).values("procedure_version_id")
+    times = {
+        row["procedure_version_id"]: (row["n"], row["time"])
+        for row in per_version.annotate(n=Sum("resolutions"), time=Sum("resolution_time"))
+    }
+    return totals, times
 
 
 def closed_late_causes(closed: ClosedPeriod, condition: Q) -> dict[int, int]:

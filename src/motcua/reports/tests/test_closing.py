@@ -17,8 +17,9 @@ from motcua.agencies.models import Unit
 from motcua.catalog.models import Procedure, Sector
 from motcua.ratings.models import Overall
 from motcua.reports.closing import period_check, period_close, periods_to_close
-from motcua.reports.index766 import index766_compute
-from motcua.reports.models import ClosedPeriod, PeriodFigures
+from motcua.reports.index766 import index766_compute, index_conditions
+from motcua.reports.models import FIGURES, ClosedPeriod, PeriodFigures
+from motcua.reports.operational import COUNTED
 from motcua.reports.periods import Period, PeriodKind
 from motcua.reports.selectors import ReportScope, operational_report, report_scope_get
 from motcua.reports.tests import index766_scenario
@@ -146,3 +147,8 @@ def test_a_closed_report_takes_the_same_queries_whatever_the_number_of_dossiers(
         report = operational_report(viewer=leader, period=FEBRUARY, scope=scope, now=APRIL)
     assert report.closed_at is not None
     assert not any("dossiers_dossier" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_closed_period_keeps_every_count_the_report_and_the_index_read():
+    kept = set(FIGURES)
+    assert {str(m) for m in COUNTED} | set(index_conditions(FEBRUARY, now=APRIL)) == kept
