@@ -16,12 +16,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from motcua.backoffice.access import officer_required
+from motcua.backoffice.report_params import int_param, period_param, scope_param
 from motcua.backoffice.report_views import PeriodForm
 from motcua.core.errors import ValidationFailed
 from motcua.evaluation.exports import summary_xlsx
@@ -41,47 +41,16 @@ from motcua.evaluation.services import (
     evaluator_require,
     may_evaluate,
 )
-from motcua.reports.periods import REPORT_KINDS, Period, PeriodKind
-from motcua.reports.selectors import ReportScope, report_choices, report_scope_get
+from motcua.reports.selectors import report_choices
 
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError as error:
-        raise ValidationFailed(_("Tham số «%(name)s» không hợp lệ.") % {"name": name}) from error
-
-
-def _scope(request: HttpRequest) -> ReportScope:
-    return report_scope_get(
-        viewer=request.user,
-        unit_id=_int_param(request, "unit"),
-        sector_id=_int_param(request, "sector"),
-        procedure_id=_int_param(request, "procedure"),
-    )
-
-
-def _period(request: HttpRequest) -> Period:
-    """The period from the query: a token (p=month:2027:2), or kind, year and number as the
-    report's form sends them; this month by default."""
-    if "p" in request.GET:
-        return Period.parse(request.GET["p"])
-    if "kind" not in request.GET:
-        return Period.containing(PeriodKind.MONTH, timezone.localdate())
-    kind = request.GET.get("kind", "")
-    if kind not in REPORT_KINDS:
-        raise ValidationFailed(_("Kỳ báo cáo không hợp lệ."))
-    return Period.of(kind, _int_param(request, "year") or 0, _int_param(request, "number") or 1)
-
-
 def _summary(request: HttpRequest) -> EvaluationSummary:
-    return evaluation_summary(viewer=request.user, period=_period(request), scope=_scope(request))
+    return evaluation_summary(
+        viewer=request.user, period=period_param(request), scope=scope_param(request)
+    )
 
 
 def _list_url(summary: EvaluationSummary, **extra: Any) -> str:
@@ -130,14 +99,14 @@ def evaluation_summary_xlsx(request: HttpRequest) -> HttpResponse:
 
 @officer_required
 def evaluation_dossiers_view(request: HttpRequest) -> HttpResponse:
-    period, scope = _period(request), _scope(request)
+    period, scope = period_param(request), scope_param(request)
     grade = request.GET.get("grade", "")
     dossiers = evaluated_dossiers(
         viewer=request.user,
         period=period,
         scope=scope,
         grade=grade,
-        agency_id=_int_param(request, "agency"),
+        agency_id=int_param(request, "agency"),
     )
     page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [

@@ -19,15 +19,16 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.backoffice.access import officer_required
+from motcua.backoffice.report_params import int_param, period_param, scope_param
 from motcua.core.errors import ValidationFailed
 from motcua.reports.exports import COLUMNS, column_groups, report_as_of, report_pdf, report_xlsx
 from motcua.reports.operational import MEASURE_LABELS, Measure, OperationalRow
-from motcua.reports.periods import REPORT_KINDS, Period, PeriodKind
+from motcua.reports.periods import REPORT_KINDS, Period
 from motcua.reports.selectors import (
     ReportChoices,
     ReportScope,
@@ -37,7 +38,6 @@ from motcua.reports.selectors import (
     operational_report,
     report_choices,
     report_home_unit,
-    report_scope_get,
 )
 
 PAGE_SIZE = 25
@@ -45,25 +45,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # ---------------------------------------------------------------------------------------------
 # Parameters and filters
-
-
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError as error:
-        raise ValidationFailed(_("Tham số «%(name)s» không hợp lệ.") % {"name": name}) from error
-
-
-def _scope(request: HttpRequest) -> ReportScope:
-    return report_scope_get(
-        viewer=request.user,
-        unit_id=_int_param(request, "unit"),
-        sector_id=_int_param(request, "sector"),
-        procedure_id=_int_param(request, "procedure"),
-    )
 
 
 class ScopeForm(forms.Form):
@@ -105,16 +86,6 @@ class PeriodForm(ScopeForm):
     )
 
     field_order = ["kind", "number", "year", "unit", "sector", "procedure"]
-
-
-def _period(request: HttpRequest) -> Period:
-    """The report's period from the query (kind, year, number); this month by default."""
-    if "kind" not in request.GET:
-        return Period.containing(PeriodKind.MONTH, timezone.localdate())
-    kind = request.GET.get("kind", "")
-    if kind not in REPORT_KINDS:
-        raise ValidationFailed(_("Kỳ báo cáo không hợp lệ."))
-    return Period.of(kind, _int_param(request, "year") or 0, _int_param(request, "number") or 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,7 +288,7 @@ _STATUS = (
 
 @officer_required
 def stats_dashboard(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_param(request)
     figures = dashboard(viewer=request.user, scope=scope)
     month = figures.month
     labels = [_("Hôm nay"), _("Tuần này"), _("Tháng này")]
@@ -362,13 +333,13 @@ def stats_dashboard(request: HttpRequest) -> HttpResponse:
 
 @officer_required
 def stats_dossiers(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_param(request)
     measure_name = request.GET.get("measure", "")
     if not _is_measure(measure_name):
         raise ValidationFailed(_("Chỉ tiêu không hợp lệ."))
     measure = Measure(measure_name)
     period = Period.parse(request.GET.get("p", ""))
-    agency, cause = _int_param(request, "agency"), _int_param(request, "cause")
+    agency, cause = int_param(request, "agency"), int_param(request, "cause")
     found = measure_dossiers(
         viewer=request.user,
         measure=measure,
@@ -398,8 +369,8 @@ def stats_dossiers(request: HttpRequest) -> HttpResponse:
 
 
 def _report(request: HttpRequest) -> tuple[Any, ReportScope]:
-    scope = _scope(request)
-    return operational_report(viewer=request.user, period=_period(request), scope=scope), scope
+    scope = scope_param(request)
+    return operational_report(viewer=request.user, period=period_param(request), scope=scope), scope
 
 
 def _report_query(report: Any) -> dict[str, Any]:

@@ -286,31 +286,12 @@ def index_conditions(period: Period, *, now: datetime) -> dict[str, Q]:
     }
 
 
-# The counts the index reads: the report's measures it shares, and its own.
-INDEX_COUNTS = (
-    Measure.TO_PROCESS,
-    Measure.LATE,
-    Measure.FINISHED,
-    Measure.FINISHED_LATE,
-    Measure.RECEIVED,
-    Measure.RECEIVED_ONLINE,
-    "dissatisfied",
-    "late_or_dissatisfied",
-    "fee_bearing",
-    "paid_online",
-    "results",
-    "signed_results",
-    "digitised",
-    "reused",
-)
-
-
 def _dossier_counts(unit: Unit, period: Period, now: datetime) -> dict[str, int]:
     """One aggregate query over the unit's dossiers."""
     [row] = period_counts(
         dossiers_of_unit(unit), period, now=now, group={}, extra=index_conditions(period, now=now)
     )
-    return {str(name): int(row[name]) for name in INDEX_COUNTS}
+    return {name: int(value) for name, value in row.items() if name != "whole"}
 
 
 def _procedure_counts(unit: Unit, period: Period) -> dict[str, int]:
@@ -445,8 +426,7 @@ def _dossier_figures(
         )
         totals = {key[0]: times for key, times in grouped.items()}
     else:
-        summed, totals = closed_totals(closed, units_condition([unit.path]))
-        counts = {str(name): summed.get(str(name), 0) for name in INDEX_COUNTS}
+        counts, totals = closed_totals(closed, units_condition([unit.path]))
     return counts, procedure_times(totals)
 
 
