@@ -51,8 +51,9 @@ ALERT_SWEEP := $(MANAGE) alerts_sweep --loop 300
 # Payments left pending are asked about at the gateway; expired sign-up codes are purged.
 PAYMENT_SWEEP := $(MANAGE) payments_sweep --loop 60
 CODE_PURGE := $(MANAGE) purge_one_time_codes --loop 3600
-# Report periods that ended are closed (their figures counted once for the reports), hourly.
-PERIOD_CLOSING := $(MANAGE) close_periods --loop 3600
+# Report periods that ended are closed (their figures counted once for the reports), and the
+# running ones counted again for the dashboard, every 5 minutes.
+PERIOD_CLOSING := $(MANAGE) close_periods --loop 300
 
 # `make run` stands in for the two outside systems a citizen meets: the payment gateway
 # (a local simulator of the VNPAY-style protocol) and the identity provider (a local OpenID

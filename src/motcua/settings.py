@@ -191,6 +191,9 @@ MOTCUA_UPLOAD_MAX_BYTES = env_int("MOTCUA_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
 # Worklists colour a step "near due" when this much working time or less is left.
 MOTCUA_NEAR_DUE_WORKING_HOURS = env_int("MOTCUA_NEAR_DUE_WORKING_HOURS", 8)
+# The running period's figures counted by `close_periods` are read while no older than this
+# (seconds); older, or never counted, the reports count the dossiers themselves.
+MOTCUA_RUNNING_FIGURES_MAX_AGE = env_int("MOTCUA_RUNNING_FIGURES_MAX_AGE", 900)
 
 # Background tasks through django.tasks (applicant messages are delivered by a task).
 # "db": queued in this database, run by `manage.py db_worker`; "rq": queued in Redis, run by

@@ -258,9 +258,12 @@ class OperationalReportApi(Api):
         closed_at = serializers.DateTimeField(
             allow_null=True,
             help_text=(
-                "When the figures of an ended period were counted and kept (close_periods); "
-                "null: counted from the dossiers for this answer."
+                "When the figures were counted and kept (close_periods); null: counted from "
+                "the dossiers for this answer."
             ),
+        )
+        running = serializers.BooleanField(
+            help_text="The period was still running when its figures were counted."
         )
         by_agency = RowSerializer(many=True)
         by_procedure = RowSerializer(many=True)
@@ -377,6 +380,13 @@ class DashboardApi(Api):
     @extend_schema_serializer(component_name="Dashboard")
     class OutputSerializer(serializers.Serializer):
         now = serializers.DateTimeField()
+        counted_at = serializers.DateTimeField(
+            allow_null=True,
+            help_text=(
+                "When this month's figures were counted (close_periods, every few minutes); "
+                "null: counted from the dossiers for this answer."
+            ),
+        )
         scope = ScopeSerializer()
         received = ReceivedSerializer(many=True, help_text="Today, this week, this month.")
         month = PeriodSerializer()

@@ -163,6 +163,8 @@ class Dossier(Applicant):
         ordering = ["-received_at"]
         indexes = [
             models.Index(fields=["receiving_unit", "-received_at"], name="dossier_receiving_idx"),
+            # The dashboard's received today and this week, across every desk.
+            models.Index(fields=["received_at"], name="dossier_received_at_idx"),
             models.Index(
                 fields=["competent_unit", "state", "due_at"], name="dossier_competent_idx"
             ),

@@ -119,6 +119,10 @@ def _when(instant: dt.datetime) -> str:
 
 
 def report_as_of(report: OperationalReport) -> str:
+    if report.running:
+        return _("Số liệu tạm tính đến %(at)s, cập nhật vài phút một lần.") % {
+            "at": _when(report.as_of)
+        }
     if report.closed_at is not None:
         return _("Số liệu tính đến %(at)s, chốt lúc %(closed)s.") % {
             "at": _when(report.as_of),

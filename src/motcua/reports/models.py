@@ -277,16 +277,21 @@ class OnlineTarget(models.Model):
 
 
 class ClosedPeriod(models.Model):
-    """A reporting period whose figures were counted after it ended (`reports.closing`): the
-    reports read its rows instead of counting millions of dossiers again. The figures are those
-    of `closed_at`: a later change to a dossier of the period (a late rating, a corrected date)
-    shows only after the period is counted again (`manage.py close_periods --recount`), and
-    `close_periods --check` lists such differences."""
+    """The figures of a reporting period counted from the dossiers (`reports.closing`), which
+    the reports read instead of counting millions of dossiers again.
+
+    Once the period has ended they are counted once (`close_periods`, hourly): its figures as
+    of `closed_at`. A later change to a dossier of the period (a late rating, a corrected date)
+    shows only after the period is counted again (`close_periods --recount`), and
+    `close_periods --check` lists such differences. While the period runs (`running`), they are
+    counted again every few minutes and read while fresh (settings.MOTCUA_RUNNING_FIGURES_MAX_AGE):
+    the figures as they stood at `closed_at`."""
 
     kind = models.CharField(_("loại kỳ"), max_length=20)
     year = models.PositiveSmallIntegerField(_("năm"))
     number = models.PositiveSmallIntegerField(_("số thứ tự"))
     closed_at = models.DateTimeField(_("chốt số liệu lúc"))
+    running = models.BooleanField(_("số liệu tạm tính"), default=False)
 
     class Meta:
         constraints = [
@@ -373,11 +378,20 @@ for _name in FIGURES:
     PeriodFigures.add_to_class(_name, models.PositiveIntegerField(default=0))
 
 
-class PeriodLateCause(models.Model):
-    """Late dossiers of a closed period (of one receiving unit, competent unit and procedure
-    version) held up by a step of `agency`: a dossier held up by two agencies counts for both."""
+class AgencyCountKind(models.TextChoices):
+    # Late dossiers of the period held up by a step of the agency (the report's reasons).
+    LATE_CAUSE = "late_cause", _("hồ sơ chậm do cơ quan")
+    # Dossiers with a step of the agency late during the period (the dashboard's delays).
+    STEP_DELAY = "step_delay", _("hồ sơ có bước chậm tại cơ quan")
 
-    period = models.ForeignKey(ClosedPeriod, on_delete=models.CASCADE, related_name="late_causes")
+
+class PeriodAgencyCount(models.Model):
+    """Dossiers of a counted period (of one receiving unit, competent unit and procedure
+    version) whose step at `agency` was late, in one of two senses (`kind`): a dossier held up
+    by two agencies counts for both."""
+
+    period = models.ForeignKey(ClosedPeriod, on_delete=models.CASCADE, related_name="agency_counts")
+    kind = models.CharField(max_length=20, choices=AgencyCountKind.choices)
     receiving_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
     competent_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
     procedure_version = models.ForeignKey(
@@ -387,4 +401,23 @@ class PeriodLateCause(models.Model):
     dossiers = models.PositiveIntegerField()
 
     def __str__(self) -> str:
-        return f"{self.period}: {self.dossiers} @ {self.agency_id}"
+        return f"{self.period} {self.kind}: {self.dossiers} @ {self.agency_id}"
+
+
+class PeriodSlowStep(models.Model):
+    """A step late during a counted period, among the ones most past their due time of its
+    dossier's receiving unit, competent unit and procedure version: whatever the scope, its
+    slowest steps are among the rows the scope selects."""
+
+    period = models.ForeignKey(ClosedPeriod, on_delete=models.CASCADE, related_name="slow_steps")
+    receiving_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    competent_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    procedure_version = models.ForeignKey(
+        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    step = models.ForeignKey("dossiers.DossierStep", on_delete=models.CASCADE, related_name="+")
+    # Wall time from the step's due time to its end, or to closed_at while open.
+    overrun = models.DurationField()
+
+    def __str__(self) -> str:
+        return f"{self.period}: step {self.step_id} +{self.overrun}"

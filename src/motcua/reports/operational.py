@@ -31,7 +31,9 @@ from typing import Any, cast
 from django.db.models import (
     Case,
     Count,
+    DurationField,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -431,16 +433,37 @@ def late_causes(dossiers: QuerySet[Dossier], period: Period, *, now: dt.datetime
     return {row["agency"]: row["n"] for row in late_cause_counts(dossiers, period, now=now)}
 
 
-def step_delays(dossiers: QuerySet[Dossier], period: Period, *, now: dt.datetime) -> dict[int, int]:
-    """Dossiers with a step late during the period, per agency of the step (one query)."""
+def step_delay_counts(
+    dossiers: QuerySet[Dossier] | None,
+    period: Period,
+    *,
+    now: dt.datetime,
+    group: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Dossiers with a step late during the period, per agency of the step and per value of
+    the `group` expressions on the step (one query): rows of `agency`, the group's names and
+    `n`. `dossiers` None: every dossier."""
+    steps = late_steps(period, now=now)
+    if dossiers is not None:
+        steps = steps.filter(dossier_id__in=Subquery(dossiers.order_by().values("pk")))
     rows = (
-        late_steps(period, now=now)
-        .filter(dossier_id__in=Subquery(dossiers.order_by().values("pk")))
-        .order_by()
-        .values(agency=agency_expression("unit"))
+        steps.order_by()
+        .values(agency=agency_expression("unit"), **(group or {}))
         .annotate(n=Count("dossier_id", distinct=True))
     )
-    return {row["agency"]: row["n"] for row in rows}
+    return cast("list[dict[str, Any]]", list(rows))
+
+
+def step_delays(dossiers: QuerySet[Dossier], period: Period, *, now: dt.datetime) -> dict[int, int]:
+    """Dossiers with a step late during the period, per agency of the step."""
+    return {row["agency"]: row["n"] for row in step_delay_counts(dossiers, period, now=now)}
+
+
+def step_overrun(as_of: dt.datetime) -> ExpressionWrapper:
+    """A late step's wall time past its due time: to its end, or to `as_of` while open."""
+    return ExpressionWrapper(
+        Coalesce(F("finished_at"), Value(as_of)) - F("due_at"), output_field=DurationField()
+    )
 
 
 def monthly_trend(

@@ -1,8 +1,8 @@
 """The figures of closed periods, read from the rows `reports.closing` counted once the period
 ended, instead of from millions of dossiers: the sums of the rows in a scope (one query each).
 
-A period that is still running, or that was not counted yet, has no closed figures: the reports
-count it from the dossiers then.
+A period that was not counted yet, or a running one whose figures are stale, has none: the
+reports count it from the dossiers then.
 """
 
 from __future__ import annotations
@@ -11,19 +11,37 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, Sum
 
-from motcua.reports.models import FIGURES, ClosedPeriod, PeriodFigures, PeriodLateCause
+from motcua.reports.models import (
+    FIGURES,
+    ClosedPeriod,
+    PeriodAgencyCount,
+    PeriodFigures,
+    PeriodSlowStep,
+)
 from motcua.reports.periods import Period
 
 
 def closed_period_get(period: Period, *, now: dt.datetime) -> ClosedPeriod | None:
-    """The counted figures of `period` if it has ended and was counted."""
-    if period.end > now:
-        return None
-    return ClosedPeriod.objects.filter(
+    """The counted figures of `period`: once it has ended, its closing; while it runs, its
+    running figures if they were counted no longer than MOTCUA_RUNNING_FIGURES_MAX_AGE seconds
+    before `now` (None: count it from the dossiers)."""
+    closed = ClosedPeriod.objects.filter(
         kind=period.kind, year=period.year, number=period.number
     ).first()
+    if closed is None or closed.running != (period.end > now):
+        return None
+    if closed.running:
+        age = now - closed.closed_at
+        if (
+            not dt.timedelta(0)
+            <= age
+            <= dt.timedelta(seconds=settings.MOTCUA_RUNNING_FIGURES_MAX_AGE)
+        ):
+            return None
+    return closed
 
 
 def closed_periods_get(
@@ -38,7 +56,8 @@ def closed_periods_get(
     condition = Q(pk__in=[])
     for kind, year, number in ended:
         condition |= Q(kind=kind, year=year, number=number)
-    return {ended[(c.kind, c.year, c.number)]: c for c in ClosedPeriod.objects.filter(condition)}
+    closed = ClosedPeriod.objects.filter(condition, running=False)
+    return {ended[(c.kind, c.year, c.number)]: c for c in closed}
 
 
 def _sums(names: Iterable[str] = FIGURES) -> dict[str, Sum]:
@@ -84,13 +103,24 @@ def closed_totals(
     return totals, times
 
 
-def closed_late_causes(closed: ClosedPeriod, condition: Q) -> dict[int, int]:
-    """Late dossiers in scope per agency that held them up (one query)."""
+def closed_agency_counts(closed: ClosedPeriod, condition: Q, *, kind: str) -> dict[int, int]:
+    """Dossiers in scope per agency whose step was late, in the `kind` sense (one query)."""
     rows = (
-        PeriodLateCause.objects.filter(period=closed)
+        PeriodAgencyCount.objects.filter(period=closed, kind=kind)
         .filter(condition)
         .order_by()
         .values("agency")
         .annotate(n=Sum("dossiers"))
     )
     return {row["agency"]: row["n"] for row in rows}
+
+
+def closed_slow_steps(closed: ClosedPeriod, condition: Q, *, limit: int) -> list[PeriodSlowStep]:
+    """The steps in scope most past their due time (one query)."""
+    rows = (
+        PeriodSlowStep.objects.filter(period=closed)
+        .filter(condition)
+        .select_related("step__dossier__procedure_version", "step__unit__parent__parent")
+        .order_by("-overrun", "step_id")
+    )
+    return list(rows[:limit])

@@ -19,15 +19,10 @@ from typing import Any
 from django.conf import settings
 from django.db.models import (
     Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
     Prefetch,
     Q,
     QuerySet,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +33,7 @@ from motcua.catalog.models import Procedure
 from motcua.dossiers.models import Dossier, DossierNotice, DossierNoticeKind, DossierStep
 from motcua.lib.workdays import WorkCalendar, add_working_time, working_time_between
 from motcua.ratings.models import Overall, Rating
+from motcua.reports.models import AgencyCountKind, ClosedPeriod
 from motcua.reports.operational import (
     COUNTED,
     Grouping,
@@ -55,14 +51,16 @@ from motcua.reports.operational import (
     reported,
     row_total,
     step_delays,
+    step_overrun,
     with_clock,
 )
 from motcua.reports.periods import Period, PeriodKind, months_back
 from motcua.reports.rollups import (
+    closed_agency_counts,
     closed_counts_by,
-    closed_late_causes,
     closed_period_get,
     closed_periods_get,
+    closed_slow_steps,
     closed_totals_per_period,
 )
 from motcua.reports.scope import (
@@ -140,56 +138,89 @@ class OperationalReport:
     total: OperationalRow
     # Late dossiers per agency whose step was late: (agency, number of dossiers).
     late_causes: list[AgencyCount]
-    # When the figures of a closed period were counted (None: counted now, from the dossiers).
+    # When the figures were counted (None: now, from the dossiers), and whether the period
+    # was still running then.
     closed_at: dt.datetime | None = None
+    running: bool = False
+
+
+@dataclass
+class _Figures:
+    """A period's rows per agency and per procedure (not labelled yet), the instant they judge
+    open dossiers at, and the counted figures they come from (None: from the dossiers)."""
+
+    as_of: dt.datetime
+    by_agency: list[OperationalRow]
+    by_procedure: list[OperationalRow]
+    closed: ClosedPeriod | None
+
+
+# The rows of a counted period a report's row adds up.
+_CLOSED_KEYS = {Grouping.AGENCY: "agency_id", Grouping.PROCEDURE: "procedure_version__procedure_id"}
+
+
+def _period_figures(condition: Q, period: Period, *, now: dt.datetime) -> _Figures:
+    """The rows of the dossiers under `condition`: from the period's counted figures when it
+    has them (two queries), else from the dossiers (two aggregate queries)."""
+    closed = closed_period_get(period, now=now)
+    if closed is None:
+        dossiers = Dossier.objects.filter(condition)
+        near = near_due_before(now=period.as_of(now))
+        by_agency, by_procedure = (
+            operational_counts(dossiers, period, now=now, by=by, near_due_before=near)
+            for by in (Grouping.AGENCY, Grouping.PROCEDURE)
+        )
+        return _Figures(period.as_of(now), by_agency, by_procedure, None)
+    sums = closed_counts_by(closed, condition, keys=_CLOSED_KEYS.values())
+    by_agency, by_procedure = (
+        sorted(
+            (
+                OperationalRow(key=key, counts={str(m): counts.get(m, 0) for m in COUNTED})
+                for key, counts in sums[_CLOSED_KEYS[by]].items()
+                if reported(counts)
+            ),
+            key=lambda row: row.key or 0,
+        )
+        for by in (Grouping.AGENCY, Grouping.PROCEDURE)
+    )
+    return _Figures(period.as_of(closed.closed_at), by_agency, by_procedure, closed)
+
+
+def _agency_figures(
+    figures: _Figures, condition: Q, period: Period, *, now: dt.datetime, kind: AgencyCountKind
+) -> list[AgencyCount]:
+    """Late causes or step delays per agency, from the same source as `figures`."""
+    if figures.closed is not None:
+        counts = closed_agency_counts(figures.closed, condition, kind=kind)
+    else:
+        count = late_causes if kind == AgencyCountKind.LATE_CAUSE else step_delays
+        counts = count(Dossier.objects.filter(condition), period, now=now)
+    return _agency_counts(counts)
 
 
 def operational_report(
     *, viewer: Any, period: Period, scope: ReportScope, now: dt.datetime | None = None
 ) -> OperationalReport:
     """The report for a period: per agency and per procedure, the total, and where the late
-    dossiers were held up. From the period's closed figures once it was counted (three
-    queries), else from the dossiers (a fixed number of queries, whatever their number)."""
+    dossiers were held up. From the period's counted figures (`reports.rollups`) when it has
+    them, else from the dossiers: a fixed number of queries either way."""
     now = now or timezone.now()
-    closed = closed_period_get(period, now=now)
-    if closed is None:
-        dossiers = scoped_dossiers(viewer=viewer, scope=scope)
-        near = near_due_before(now=period.as_of(now))
-        by_agency, by_procedure = (
-            operational_counts(dossiers, period, now=now, by=by, near_due_before=near)
-            for by in (Grouping.AGENCY, Grouping.PROCEDURE)
-        )
-        causes = late_causes(dossiers, period, now=now)
-    else:
-        condition = scope_condition(viewer=viewer, scope=scope)
-        sums = closed_counts_by(closed, condition, keys=_CLOSED_KEYS.values())
-        by_agency, by_procedure = (
-            sorted(
-                (
-                    OperationalRow(key=key, counts={str(m): counts.get(m, 0) for m in COUNTED})
-                    for key, counts in sums[_CLOSED_KEYS[by]].items()
-                    if reported(counts)
-                ),
-                key=lambda row: row.key or 0,
-            )
-            for by in (Grouping.AGENCY, Grouping.PROCEDURE)
-        )
-        causes = closed_late_causes(closed, condition)
-    by_agency = _label_agencies(by_agency)
+    condition = scope_condition(viewer=viewer, scope=scope)
+    figures = _period_figures(condition, period, now=now)
+    by_agency = _label_agencies(figures.by_agency)
     return OperationalReport(
         period=period,
         scope=scope,
-        as_of=period.as_of(now),
+        as_of=figures.as_of,
         by_agency=by_agency,
-        by_procedure=_label_procedures(by_procedure),
+        by_procedure=_label_procedures(figures.by_procedure),
         total=row_total(by_agency, _("Tổng cộng")),
-        late_causes=_agency_counts(causes),
-        closed_at=closed.closed_at if closed is not None else None,
+        late_causes=_agency_figures(
+            figures, condition, period, now=now, kind=AgencyCountKind.LATE_CAUSE
+        ),
+        closed_at=figures.closed.closed_at if figures.closed is not None else None,
+        running=figures.closed is not None and figures.closed.running,
     )
-
-
-# The rows of a closed period a report's row adds up.
-_CLOSED_KEYS = {Grouping.AGENCY: "agency_id", Grouping.PROCEDURE: "procedure_version__procedure_id"}
 
 
 @dataclass(frozen=True)
@@ -317,6 +348,8 @@ class Dashboard:
     trend: list[tuple[Period, int, int]]
     step_delays: list[AgencyCount]
     slowest_steps: list[SlowStep] = field(default_factory=list)
+    # When the month's figures were counted (None: now, from the dossiers).
+    counted_at: dt.datetime | None = None
 
 
 _RECEIVED = (
@@ -346,25 +379,63 @@ def _received_counts(
 
 
 def _slowest_steps(
-    dossiers: QuerySet[Dossier], period: Period, *, now: dt.datetime, calendar: WorkCalendar
-) -> list[SlowStep]:
-    as_of = period.as_of(now)
-    overrun = ExpressionWrapper(
-        Coalesce(F("finished_at"), Value(as_of)) - F("due_at"), output_field=DurationField()
-    )
-    steps = (
+    dossiers: QuerySet[Dossier], period: Period, *, now: dt.datetime
+) -> list[DossierStep]:
+    """The steps late in the period most past their due time, in wall time (one query)."""
+    return list(
         late_steps(period, now=now)
         .filter(dossier_id__in=dossiers.order_by().values("pk"))
-        .annotate(overrun=overrun)
+        .annotate(overrun=step_overrun(period.as_of(now)))
         .select_related("dossier__procedure_version", "unit__parent__parent")
         .order_by("-overrun", "pk")[:SLOWEST_STEPS]
     )
+
+
+def _trend(
+    condition: Q, months: list[Period], current: _Figures, *, now: dt.datetime
+) -> list[tuple[Period, int, int]]:
+    """Received and finished per month: the closed months from their figures, the current one
+    from `current`, any other from the dossiers (at most three queries)."""
+    closed = closed_periods_get(months[:-1], now=now)
+    totals = closed_totals_per_period(closed.values(), condition)
+    if current.closed is None:
+        counted = [m for m in months if m not in closed]
+    else:
+        counted = [m for m in months[:-1] if m not in closed]
+    from_dossiers = iter(monthly_trend(Dossier.objects.filter(condition), counted, now=now))
+    trend = []
+    for month in months[:-1]:
+        if month in closed:
+            counts = totals.get(closed[month].pk, {})
+            trend.append((month, counts.get(Measure.RECEIVED, 0), counts.get(Measure.FINISHED, 0)))
+        else:
+            trend.append(next(from_dossiers))
+    if current.closed is None:
+        trend.append(next(from_dossiers))
+    else:
+        total = row_total(current.by_agency)
+        trend.append((months[-1], total[Measure.RECEIVED], total[Measure.FINISHED]))
+    return trend
+
+
+def _slow_steps(
+    figures: _Figures, condition: Q, period: Period, *, now: dt.datetime
+) -> list[SlowStep]:
+    """The steps most past their due time, in working days (from the counted figures, or from
+    the steps)."""
+    calendar = _calendar(figures.as_of)
+    if figures.closed is None:
+        steps = _slowest_steps(Dossier.objects.filter(condition), period, now=now)
+    else:
+        steps = [
+            row.step for row in closed_slow_steps(figures.closed, condition, limit=SLOWEST_STEPS)
+        ]
     slow = [
         SlowStep(
             step=step,
             agency=agency_of(unit=step.unit).name,
             overrun=working_time_between(
-                calendar=calendar, start=step.due_at, end=step.finished_at or as_of
+                calendar=calendar, start=step.due_at, end=step.finished_at or figures.as_of
             ),
             working_day=calendar.working_day_length,
         )
@@ -373,53 +444,35 @@ def _slowest_steps(
     return sorted(slow, key=lambda s: -s.overrun)
 
 
-def _trend(
-    viewer: Any, scope: ReportScope, dossiers: QuerySet[Dossier], months: list[Period], now: Any
-) -> list[tuple[Period, int, int]]:
-    """Received and finished per month: the closed months from their figures, the others from
-    the dossiers (three queries)."""
-    closed = closed_periods_get(months, now=now)
-    totals = closed_totals_per_period(closed.values(), scope_condition(viewer=viewer, scope=scope))
-    counted = iter(monthly_trend(dossiers, [m for m in months if m not in closed], now=now))
-    trend = []
-    for month in months:
-        if month in closed:
-            counts = totals.get(closed[month].pk, {})
-            trend.append((month, counts.get(Measure.RECEIVED, 0), counts.get(Measure.FINISHED, 0)))
-        else:
-            trend.append(next(counted))
-    return trend
-
-
 def dashboard(*, viewer: Any, scope: ReportScope, now: dt.datetime | None = None) -> Dashboard:
     """The live figures: received today / this week / this month by channel; this month's
-    figures per agency and procedure (open within time, near due, overdue as of now); the
-    trend of received and finished over twelve months; the steps that were late this month and
-    the agencies they belong to. A fixed number of queries."""
+    figures per agency and procedure (open within time, near due, overdue); the trend of
+    received and finished over twelve months; the steps that were late this month and the
+    agencies they belong to. The month's figures come from its running figures while they are
+    fresh (counted every few minutes by `close_periods`), else from the dossiers; the counts
+    of the day and the week always from the dossiers. A fixed number of queries."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    dossiers = scoped_dossiers(viewer=viewer, scope=scope)
+    condition = scope_condition(viewer=viewer, scope=scope)
     month = Period.containing(PeriodKind.MONTH, today)
-    calendar = _calendar(now)
-    near = near_due_before(now=month.as_of(now), calendar=calendar)
-    by_agency = _label_agencies(
-        operational_counts(dossiers, month, now=now, by=Grouping.AGENCY, near_due_before=near)
-    )
-    by_procedure = _label_procedures(
-        operational_counts(dossiers, month, now=now, by=Grouping.PROCEDURE, near_due_before=near)
-    )
+    figures = _period_figures(condition, month, now=now)
+    by_agency = _label_agencies(figures.by_agency)
     periods = [Period.containing(kind, today) for kind in (PeriodKind.DAY, PeriodKind.WEEK)]
+    months = months_back(until=month, count=TREND_MONTHS)
     return Dashboard(
         now=now,
         scope=scope,
-        received=_received_counts(dossiers, [*periods, month], now=now),
+        received=_received_counts(Dossier.objects.filter(condition), [*periods, month], now=now),
         month=month,
         by_agency=by_agency,
-        by_procedure=by_procedure,
+        by_procedure=_label_procedures(figures.by_procedure),
         total=row_total(by_agency, _("Tổng cộng")),
-        trend=_trend(viewer, scope, dossiers, months_back(until=month, count=TREND_MONTHS), now),
-        step_delays=_agency_counts(step_delays(dossiers, month, now=now)),
-        slowest_steps=_slowest_steps(dossiers, month, now=now, calendar=calendar),
+        trend=_trend(condition, months, figures, now=now),
+        step_delays=_agency_figures(
+            figures, condition, month, now=now, kind=AgencyCountKind.STEP_DELAY
+        ),
+        slowest_steps=_slow_steps(figures, condition, month, now=now),
+        counted_at=figures.closed.closed_at if figures.closed is not None else None,
     )
 
 
@@ -467,15 +520,11 @@ def public_board(*, now: dt.datetime | None = None) -> Board:
     ratings given this month. Aggregates only: no dossier, applicant or officer is named."""
     now = now or timezone.now()
     month = Period.containing(PeriodKind.MONTH, timezone.localtime(now).date())
-    near = near_due_before(now=month.as_of(now))
-    rows = _label_agencies(
-        operational_counts(
-            Dossier.objects.all(), month, now=now, by=Grouping.AGENCY, near_due_before=near
-        )
-    )
+    figures = _period_figures(Q(), month, now=now)
+    rows = _label_agencies(figures.by_agency)
     return Board(
         period=month,
-        as_of=month.as_of(now),
+        as_of=figures.as_of,
         rows=rows,
         total=row_total(rows, _("Tổng cộng")),
         satisfaction=satisfaction_summary(start=month.start, end=month.as_of(now)),

@@ -4,6 +4,7 @@ check and in a recount, never silently."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
@@ -19,9 +20,15 @@ from motcua.ratings.models import Overall
 from motcua.reports.closing import period_check, period_close, periods_to_close
 from motcua.reports.index766 import index766_compute, index_conditions
 from motcua.reports.models import FIGURES, ClosedPeriod, PeriodFigures
-from motcua.reports.operational import COUNTED
-from motcua.reports.periods import Period, PeriodKind
-from motcua.reports.selectors import ReportScope, operational_report, report_scope_get
+from motcua.reports.operational import COUNTED, Measure
+from motcua.reports.periods import Period, PeriodKind, months_back
+from motcua.reports.selectors import (
+    ReportScope,
+    dashboard,
+    operational_report,
+    public_board,
+    report_scope_get,
+)
 from motcua.reports.tests import index766_scenario
 from motcua.reports.tests.scenario import LAND, POLICE, WARD, build, local
 
@@ -128,12 +135,18 @@ def test_the_command_closes_each_ended_period_once(demo):
     build(demo)
     with time_machine.travel(local(2027, 4, 1, 0, 30), tick=False):
         call_command("close_periods", stdout=StringIO())
-        # January, February and March, the first quarter; not April, not the year.
-        closed = set(ClosedPeriod.objects.values_list("kind", "number"))
+        # January, February and March, the first quarter; the periods holding 1 April run.
+        closed = set(ClosedPeriod.objects.filter(running=False).values_list("kind", "number"))
         assert closed == {("month", 1), ("month", 2), ("month", 3), ("quarter", 1)}
+        running = set(ClosedPeriod.objects.filter(running=True).values_list("kind", "number"))
+        assert running == {
+            ("month", 4),
+            ("quarter", 2),
+            ("half", 1),
+            ("nine_months", 1),
+            ("year", 1),
+        }
         assert list(periods_to_close(now=local(2027, 4, 1, 0, 30))) == []
-        with pytest.raises(ValueError):
-            period_close(Period.of("month", 2027, 4), now=local(2027, 4, 1, 0, 30))
     with pytest.raises(CommandError):
         call_command("close_periods", "--recount", "month:2027:13")
 
@@ -152,3 +165,70 @@ def test_a_closed_report_takes_the_same_queries_whatever_the_number_of_dossiers(
 def test_a_closed_period_keeps_every_count_the_report_and_the_index_read():
     kept = set(FIGURES)
     assert {str(m) for m in COUNTED} | set(index_conditions(FEBRUARY, now=APRIL)) == kept
+
+
+def _dashboard_figures(live: Any) -> dict[str, Any]:
+    return {
+        "agencies": [(r.key, r.label, r.counts) for r in live.by_agency],
+        "procedures": [(r.key, r.label, r.counts) for r in live.by_procedure],
+        "received": [r.counts for r in live.received],
+        "trend": [(p.token, r, f) for p, r, f in live.trend],
+        "delays": [(d.agency_id, d.count) for d in live.step_delays],
+        "slowest": [(s.step.pk, s.overrun) for s in live.slowest_steps],
+    }
+
+
+def test_a_running_months_counted_figures_equal_the_dossiers_while_fresh(demo, settings):
+    build(demo)
+    # Sunday 28 February at 10:00: February runs; January is closed.
+    now = local(2027, 2, 28, 10, 0)
+    leader = demo.center_leader
+    scope = report_scope_get(viewer=leader)
+    period_close(Period.of("month", 2027, 1), now=now)
+    counted = _figures(operational_report(viewer=leader, period=FEBRUARY, scope=scope, now=now))
+    live = _dashboard_figures(dashboard(viewer=leader, scope=scope, now=now))
+    assert live["slowest"] and live["delays"]
+    closed = period_close(FEBRUARY, now=now)
+    assert closed.running
+
+    report = operational_report(viewer=leader, period=FEBRUARY, scope=scope, now=now)
+    assert (report.closed_at, report.running, report.as_of) == (now, True, now)
+    assert _figures(report) == counted
+    again = dashboard(viewer=leader, scope=scope, now=now)
+    assert again.counted_at == now
+    assert _dashboard_figures(again) == live
+    board = public_board(now=now)
+    assert board.as_of == now and board.total[Measure.TO_PROCESS] > 0
+
+    # Older than MOTCUA_RUNNING_FIGURES_MAX_AGE, they are set aside for the dossiers.
+    settings.MOTCUA_RUNNING_FIGURES_MAX_AGE = 60
+    later = now + timedelta(seconds=61)
+    assert (
+        operational_report(viewer=leader, period=FEBRUARY, scope=scope, now=later).closed_at is None
+    )
+    assert dashboard(viewer=leader, scope=scope, now=later).counted_at is None
+    # Once February has ended, its running figures are not its closing.
+    after = local(2027, 3, 1, 0, 1)
+    settings.MOTCUA_RUNNING_FIGURES_MAX_AGE = 10**9
+    assert (
+        operational_report(viewer=leader, period=FEBRUARY, scope=scope, now=after).closed_at is None
+    )
+    assert list(periods_to_close(now=after)) == [FEBRUARY]
+
+
+def test_the_dashboard_reads_a_running_month_without_counting_its_dossiers(demo):
+    build(demo)
+    now = local(2027, 2, 28, 10, 0)
+    # Every month of the trend counted (close_periods skips the months before the first
+    # dossier; they would be counted from the dossiers, which are few then).
+    for month in months_back(until=FEBRUARY, count=12):
+        period_close(month, now=now)
+    leader = demo.center_leader
+    scope = report_scope_get(viewer=leader)
+    with CaptureQueriesContext(connection) as queries:
+        dashboard(viewer=leader, scope=scope, now=now)
+    # Only the counts of the day and the week still read the dossiers (by reception time).
+    reading_dossiers = [
+        q for q in queries.captured_queries if 'FROM "dossiers_dossier"' in q["sql"]
+    ]
+    assert len(reading_dossiers) == 1

@@ -6,7 +6,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from motcua.core.periodic import repeat
-from motcua.reports.closing import period_check, period_close, periods_to_close
+from motcua.reports.closing import (
+    period_check,
+    period_close,
+    periods_running,
+    periods_to_close,
+)
 from motcua.reports.models import ClosedPeriod
 from motcua.reports.periods import Period
 
@@ -14,7 +19,9 @@ from motcua.reports.periods import Period
 class Command(BaseCommand):
     help = (
         "Close the report periods (month, quarter, six and nine months, year) that have ended: "
-        "count their figures once from the dossiers, for the reports and the 766 index to read. "
+        "count their figures once from the dossiers, for the reports and the 766 index to read; "
+        "and count the running ones again (the dashboard reads them while fresh, "
+        "MOTCUA_RUNNING_FIGURES_MAX_AGE). "
         "--recount PERIOD counts a closed period again (after a correction); --check counts "
         "every closed period (or PERIOD) again and lists the differences, exiting 1 if any. "
         "PERIOD is written kind:year:number, e.g. month:2026:10. With --loop, every SECONDS."
@@ -42,14 +49,17 @@ class Command(BaseCommand):
 
     def _close(self, period: Period) -> None:
         closed = period_close(period, now=timezone.now())
-        self.stdout.write(f"{period.token}: {closed.figures.count()} rows")
+        state = "running" if closed.running else "closed"
+        self.stdout.write(f"{period.token} ({state}): {closed.figures.count()} rows")
 
     def _close_ended(self) -> None:
         for period in periods_to_close(now=timezone.now()):
             self._close(period)
+        for period in periods_running(now=timezone.now()):
+            self._close(period)
 
     def _check(self, periods: list[Period]) -> None:
-        closed = list(ClosedPeriod.objects.order_by("year", "kind", "number"))
+        closed = list(ClosedPeriod.objects.filter(running=False).order_by("year", "kind", "number"))
         if periods:
             wanted = {(p.kind, p.year, p.number) for p in periods}
             closed = [c for c in closed if (c.kind, c.year, c.number) in wanted]
