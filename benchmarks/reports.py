@@ -10,15 +10,17 @@ then migrate it and seed the index settings (`manage.py migrate`, `manage.py see
 the same DATABASE_URL), then, from the repository root:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/motcua_bench10m \\
-        .venv/bin/python benchmarks/reports.py [--rounds 5] [--skip-index] [--skip-live] [--wide] [--from-dossiers]
+        .venv/bin/python benchmarks/reports.py [--rounds 5] [--skip-index] [--skip-live] [--wide] \\
+        [--from-dossiers]
 
 Server time only (no HTTP): the selectors the pages call, as the procedure controller of the
 province (`kiemsoat`), who sees every unit. First the last month and the last year are closed
 (`reports.closing.period_close`, what `close_periods` runs once a period ends; timed once),
 then the budgets are measured on them: the monthly report and the yearly index read the closed
 figures. Then the running month: counted so far (what `close_periods` does every few minutes),
-its report and the dashboard reading those figures (`--from-dossiers`: also without them). Prints the median and the best of the rounds and the number of
-queries. A missed budget is printed as BELOW TARGET; the run does not fail on it.
+its report and the dashboard reading those figures (`--from-dossiers`: also without them).
+Prints the median and the best of the rounds and the number of queries. A missed budget is
+printed as BELOW TARGET; the run does not fail on it.
 """
 
 from __future__ import annotations
