@@ -63,7 +63,7 @@ from motcua.reports.operational import Measure, measure_conditions, period_count
 from motcua.reports.periods import Period
 from motcua.reports.resolution_times import ProcedureTime, procedure_times, resolution_times
 from motcua.reports.rollups import closed_period_get, closed_totals
-from motcua.reports.scope import dossiers_of_unit, units_condition
+from motcua.reports.scope import dossiers_of_unit, outermost_paths, units_condition
 from motcua.reports.services import INDICATOR_DEFAULTS
 
 HUNDRED = Decimal(100)
@@ -119,7 +119,7 @@ def index_scope_paths(*, viewer: Any) -> list[str]:
         return []
     ancestors = Unit.objects.in_bulk({i for m in wanted for i in _ids(m.unit.path)})
     paths = {_scope_root(m.unit, m.role, ancestors) for m in wanted}
-    return sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
+    return outermost_paths(paths)
 
 
 def index_access_require(*, viewer: Any) -> list[str]:

@@ -280,7 +280,7 @@ class ClosedPeriod(models.Model):
     """The figures of a reporting period counted from the dossiers (`reports.closing`), which
     the reports read instead of counting millions of dossiers again.
 
-    Once the period has ended they are counted once (`close_periods`, hourly): its figures as
+    Once the period has ended they are counted once (`close_periods`): its figures as
     of `closed_at`. A later change to a dossier of the period (a late rating, a corrected date)
     shows only after the period is counted again (`close_periods --recount`), and
     `close_periods --check` lists such differences. While the period runs (`running`), they are

@@ -71,7 +71,8 @@ def _reach(unit: Unit, role: str) -> tuple[Unit, Unit]:
     return unit, unit
 
 
-def _outermost(paths: Iterable[str]) -> list[str]:
+def outermost_paths(paths: Iterable[str]) -> list[str]:
+    """The paths not inside another of them."""
     paths = set(paths)
     return sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
 
@@ -81,8 +82,8 @@ def report_roots(*, viewer: Any) -> tuple[list[str], list[str]]:
     report_viewer_require(viewer=viewer)
     reach = [_reach(m.unit, m.role) for m in memberships_of(user=viewer) if m.role in REPORT_ROLES]
     return (
-        _outermost(counted.path for counted, _ in reach),
-        _outermost(chosen.path for _, chosen in reach),
+        outermost_paths(counted.path for counted, _ in reach),
+        outermost_paths(chosen.path for _, chosen in reach),
     )
 
 
