@@ -30,6 +30,7 @@ demo: migrate messages-compiled
 	$(MANAGE) load_demo
 	$(MANAGE) pki_demo
 	$(MANAGE) load_demo_history
+	$(MANAGE) load_demo_activity
 	$(MANAGE) seed_index766
 	$(MANAGE) close_periods
 
