@@ -64,6 +64,8 @@ PROCEDURES = (
     Procedure("2.000200", 6, long=True),  # identity card
     Procedure("1.012783", 8, supplements=True, long=True),  # land certificate renewal
     Procedure("1.013831", 8, supplements=True, long=True),  # land transfer: tax to pay
+    # First land registration: the ward confirms the land's state in a stage of its own.
+    Procedure("1.013978", 4, supplements=True, long=True),
     # The ward of Thuận Hóa's desk.
     Procedure("1.001612", 12, supplements=True),  # household business registration
     Procedure("2.000720", 5, supplements=True),  # household business change

@@ -191,6 +191,15 @@ def open_steps(dossier: Dossier) -> list[DossierStep]:
     )
 
 
+def _consultations_answered_require(dossier: Dossier, refusal: str) -> None:
+    """Refuse to move a dossier on (`refusal` says what) while an agency it consulted has not
+    answered: its step would be left open on a dossier that went past it."""
+    if DossierStep.objects.filter(
+        dossier=dossier, kind=StepKind.CONSULTATION, finished_at__isnull=True
+    ).exists():
+        raise Conflict(refusal, code="consultation_open")
+
+
 def _due(dossier: Dossier) -> datetime:
     # Every accepted dossier has a due date; the column is nullable for rows made before it.
     assert dossier.due_at is not None

@@ -30,6 +30,7 @@ from motcua.dossiers.models import (
 )
 from motcua.dossiers.processing.core import (
     _acting_step,
+    _consultations_answered_require,
     _desk_officer,
     _due,
     _event,
@@ -280,6 +281,9 @@ def dossier_resolve(
             % {"step": step.name},
             code="not_last_step",
         )
+    _consultations_answered_require(
+        dossier, _("Hồ sơ đang chờ ý kiến của cơ quan phối hợp; chưa ban hành kết quả được.")
+    )
     result_number = _required_text(
         result_number, "result_number", _("Cần nhập số, ký hiệu của văn bản kết quả.")
     )

@@ -26,6 +26,7 @@ from motcua.dossiers.models import (
 )
 from motcua.dossiers.processing.core import (
     _acting_step,
+    _consultations_answered_require,
     _event,
     _finish_step,
     _locked,
@@ -104,13 +105,9 @@ def step_forward(
             _("Đây là bước cuối: hãy ban hành kết quả (giải quyết xong) thay vì chuyển tiếp."),
             code="resolve_instead",
         )
-    if DossierStep.objects.filter(
-        dossier=dossier, kind=StepKind.CONSULTATION, finished_at__isnull=True
-    ).exists():
-        raise Conflict(
-            _("Hồ sơ đang chờ ý kiến của cơ quan phối hợp; chưa chuyển tiếp được."),
-            code="consultation_open",
-        )
+    _consultations_answered_require(
+        dossier, _("Hồ sơ đang chờ ý kiến của cơ quan phối hợp; chưa chuyển tiếp được.")
+    )
     now = timezone.now()
     calendar = dossier_calendar(dossier)
     timeliness = _finish_step(step, actor=actor, at=now, calendar=calendar, note=note.strip())
@@ -196,7 +193,11 @@ def consultation_request(
 
 @transaction.atomic
 def consultation_reply(*, actor: Any, code: str, opinion: str) -> DossierStep:
-    """The consulted agency answers; its step closes against its own sub-deadline."""
+    """The consulted agency answers; its step closes against its own sub-deadline.
+
+    A consultation that is a workflow stage of its own (or the last open step of its stage) hands
+    the dossier on to the next stage; one added by an officer goes back to the officer who asked.
+    """
     dossier = _locked(code)
     _require_state(dossier, OPEN_STATES, _("trả lời ý kiến"))
     opinion = _required_text(opinion, "opinion", _("Cần nhập nội dung ý kiến."), multiline=True)
@@ -204,6 +205,34 @@ def consultation_reply(*, actor: Any, code: str, opinion: str) -> DossierStep:
     now = timezone.now()
     calendar = dossier_calendar(dossier)
     timeliness = _finish_step(step, actor=actor, at=now, calendar=calendar, note=opinion)
+    started = _next_stage(
+        dossier,
+        after=step,
+        actor=actor,
+        at=now,
+        calendar=calendar,
+        timeliness=timeliness,
+        note=_("Trả lời ý kiến"),
+    )
+    if started:
+        dossier.save(update_fields=["stage"])
+    else:
+        _answer_back(dossier, step, actor=actor, at=now, timeliness=timeliness)
+    _event(
+        actor,
+        role,
+        "dossier.consultation_answered",
+        dossier,
+        timeliness=timeliness,
+        to=[s.unit.code for s in started],
+    )
+    return step
+
+
+def _answer_back(
+    dossier: Dossier, step: DossierStep, *, actor: Any, at: datetime, timeliness: str
+) -> None:
+    """The hand-over of an answer back to the officer whose step asked for it."""
     asker = (
         DossierStep.objects.filter(dossier=dossier, stage=step.stage, kind=StepKind.HANDLING)
         .select_related("unit")
@@ -212,7 +241,7 @@ def consultation_reply(*, actor: Any, code: str, opinion: str) -> DossierStep:
     )
     Handover.objects.create(
         dossier=dossier,
-        at=now,
+        at=at,
         from_unit=step.unit,
         from_user=actor,
         to_unit=asker.unit if asker else dossier.competent_unit,
@@ -220,8 +249,6 @@ def consultation_reply(*, actor: Any, code: str, opinion: str) -> DossierStep:
         timeliness=timeliness,
         note=_("Trả lời ý kiến"),
     )
-    _event(actor, role, "dossier.consultation_answered", dossier, timeliness=timeliness)
-    return step
 
 
 def _assignable(step: DossierStep) -> QuerySet[User]:

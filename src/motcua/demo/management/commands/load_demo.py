@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import time_machine
 import yaml
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from motcua.agencies.models import Role, Unit
 from motcua.agencies.services import membership_grant, unit_upsert
+from motcua.demo.activity import WINDOW_DAYS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 CATALOG_FILE = Path(__file__).resolve().parents[3] / "catalog" / "data" / "hue_catalog.yaml"
@@ -33,7 +37,13 @@ class Command(BaseCommand):
             for citizen in data.get("citizens", []):
                 self._citizen(citizen)
             self._system_client()
-        call_command("import_catalog", str(CATALOG_FILE), actor="quantri", stdout=self.stdout)
+        # The demo's year of work (load_demo_activity) reaches back thirteen months: its
+        # procedures were published before it, as a real center's are, so a dossier of the
+        # history was received under a version already public (the evaluation's indicator 6).
+        # The import publishes nothing when the catalogue has not changed.
+        published = timezone.now() - timedelta(days=WINDOW_DAYS + 31)
+        with time_machine.travel(published, tick=True):
+            call_command("import_catalog", str(CATALOG_FILE), actor="quantri", stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(f"Demo loaded. Every persona's password: {DEMO_PASSWORD}")
         )
