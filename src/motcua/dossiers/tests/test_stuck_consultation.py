@@ -172,7 +172,6 @@ class TestAddedConsultation:
             StepKind.HANDLING,
         ]
 
-
     def test_the_result_cannot_be_issued_past_an_open_consultation(self, demo, examined):
         code = examined.code
         with at(2027, 2, 2, 9, 0):
