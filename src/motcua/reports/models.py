@@ -339,20 +339,30 @@ FIGURES = (
 )
 
 
-class PeriodFigures(models.Model):
+class ScopeKey(models.Model):
+    """The finest scope a report narrows to: the dossiers of one receiving unit, competent unit
+    and procedure version. The field names are the dossier's, so the reports' scope condition
+    (`reports.scope`) filters these rows as it filters dossiers."""
+
+    receiving_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    competent_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
+    procedure_version = models.ForeignKey(
+        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class PeriodFigures(ScopeKey):
     """The counts of a closed period for the dossiers of one receiving unit, competent unit and
     procedure version: the finest scope a report narrows to, so any scope is a sum of rows,
     taken by the database. The field names are the dossier's, so the reports' scope condition
     filters both. One column per name of FIGURES (added below the class)."""
 
     period = models.ForeignKey(ClosedPeriod, on_delete=models.CASCADE, related_name="figures")
-    receiving_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
-    competent_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
     # The agency the competent unit belongs to: the row of the report it adds to.
     agency = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
-    procedure_version = models.ForeignKey(
-        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+"
-    )
     # 2.2: dossiers whose resolution (else return) ended in the period, and the time they took
     # less their pauses, in microseconds of working time (wall time for calendar-day ones).
     resolutions = models.PositiveIntegerField(default=0)
@@ -385,18 +395,13 @@ class AgencyCountKind(models.TextChoices):
     STEP_DELAY = "step_delay", _("hồ sơ có bước chậm tại cơ quan")
 
 
-class PeriodAgencyCount(models.Model):
+class PeriodAgencyCount(ScopeKey):
     """Dossiers of a counted period (of one receiving unit, competent unit and procedure
     version) whose step at `agency` was late, in one of two senses (`kind`): a dossier held up
     by two agencies counts for both."""
 
     period = models.ForeignKey(ClosedPeriod, on_delete=models.CASCADE, related_name="agency_counts")
     kind = models.CharField(max_length=20, choices=AgencyCountKind.choices)
-    receiving_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
-    competent_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
-    procedure_version = models.ForeignKey(
-        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+"
-    )
     agency = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
     dossiers = models.PositiveIntegerField()
 
@@ -404,17 +409,12 @@ class PeriodAgencyCount(models.Model):
         return f"{self.period} {self.kind}: {self.dossiers} @ {self.agency_id}"
 
 
-class PeriodSlowStep(models.Model):
+class PeriodSlowStep(ScopeKey):
     """A step late during a counted period, among the ones most past their due time of its
     dossier's receiving unit, competent unit and procedure version: whatever the scope, its
     slowest steps are among the rows the scope selects."""
 
     period = models.ForeignKey(ClosedPeriod, on_delete=models.CASCADE, related_name="slow_steps")
-    receiving_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
-    competent_unit = models.ForeignKey("agencies.Unit", on_delete=models.PROTECT, related_name="+")
-    procedure_version = models.ForeignKey(
-        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+"
-    )
     step = models.ForeignKey("dossiers.DossierStep", on_delete=models.CASCADE, related_name="+")
     # Wall time from the step's due time to its end, or to closed_at while open.
     overrun = models.DurationField()
