@@ -22,6 +22,7 @@ from motcua.catalog.models import (
     WorkflowStep,
     format_amount,
 )
+from motcua.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from motcua.lib.jsonform import form_fields
 
 IMMUTABLE_NOTE = _(
@@ -29,19 +30,6 @@ IMMUTABLE_NOTE = _(
     "phiên bản đó. Muốn thay đổi thủ tục, hãy sửa tệp danh mục và chạy lệnh import_catalog "
     "để công bố phiên bản mới."
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The catalogue is written by the publish service only; the admin is for looking."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Sector)
@@ -79,50 +67,26 @@ class ProcedureAdmin(ReadOnlyAdmin):
         return str(OnlineMode(mode).label) if mode else "—"
 
 
-class ComponentInline(admin.TabularInline):
+class ComponentInline(ReadOnlyInline):
     model = ProcedureComponent
     fields = ("position", "name", "form", "quantity", "is_mandatory", "note")
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
-class FeeItemInline(admin.TabularInline):
+class FeeItemInline(ReadOnlyInline):
     model = FeeItem
     fields = ("position", "kind", "name", "amount", "basis", "collected_by")
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
-class WorkflowStepInline(admin.TabularInline):
+class WorkflowStepInline(ReadOnlyInline):
     """The version's internal workflow, read-only like the version itself."""
 
     model = WorkflowStep
     fields = ("position", "stage", "code", "name", "kind", "unit", "role_label", "budget_label")
     readonly_fields = fields
     ordering = ("position",)
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[WorkflowStep]:
         return super().get_queryset(request).select_related("unit")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("vai trò thực hiện"))
     def role_label(self, obj: WorkflowStep) -> str:

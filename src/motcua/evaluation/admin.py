@@ -4,27 +4,16 @@ change in the audit log."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from motcua.core.admin import ReadOnlyAdmin
 from motcua.evaluation.models import EvaluationEntry
 
 
 @admin.register(EvaluationEntry)
-class EvaluationEntryAdmin(admin.ModelAdmin):
+class EvaluationEntryAdmin(ReadOnlyAdmin):
     list_display = ("dossier", "indicator", "points", "entered_by", "entered_at")
     list_filter = ("indicator", "points")
     search_fields = ("dossier__code",)
     list_select_related = ("dossier", "entered_by")
     ordering = ("-entered_at",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -142,24 +142,21 @@ def period_close(period: Period, *, now: dt.datetime) -> ClosedPeriod:
     PeriodFigures.objects.bulk_create(
         PeriodFigures(
             period=closed,
-            receiving_unit_id=key[0],
-            competent_unit_id=key[1],
-            procedure_version_id=key[2],
             agency_id=counted.agencies[key],
-            **counts,
             resolutions=counted.times.get(key, (0, 0))[0],
             resolution_time=counted.times.get(key, (0, 0))[1],
+            **dict(zip(_KEY, key, strict=True)),
+            **counts,
         )
         for key, counts in counted.counts.items()
     )
-    keys = {"receiving_unit_id": 0, "competent_unit_id": 1, "procedure_version_id": 2}
     PeriodAgencyCount.objects.bulk_create(
         PeriodAgencyCount(
             period=closed,
             kind=kind,
             agency_id=agency,
             dossiers=n,
-            **{name: key[i] for name, i in keys.items()},
+            **dict(zip(_KEY, key, strict=True)),
         )
         for (key, kind, agency), n in counted.agency_counts.items()
     )
@@ -168,7 +165,7 @@ def period_close(period: Period, *, now: dt.datetime) -> ClosedPeriod:
             period=closed,
             step_id=step,
             overrun=overrun,
-            **{name: key[i] for name, i in keys.items()},
+            **dict(zip(_KEY, key, strict=True)),
         )
         for (key, step), overrun in counted.slow_steps.items()
     )

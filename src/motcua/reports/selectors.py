@@ -159,31 +159,39 @@ class _Figures:
 _CLOSED_KEYS = {Grouping.AGENCY: "agency_id", Grouping.PROCEDURE: "procedure_version__procedure_id"}
 
 
-def _period_figures(condition: Q, period: Period, *, now: dt.datetime) -> _Figures:
-    """The rows of the dossiers under `condition`: from the period's counted figures when it
-    has them (two queries), else from the dossiers (two aggregate queries)."""
+def _period_figures(
+    condition: Q,
+    period: Period,
+    *,
+    now: dt.datetime,
+    by: tuple[Grouping, ...] = (Grouping.AGENCY, Grouping.PROCEDURE),
+    calendar: WorkCalendar | None = None,
+) -> _Figures:
+    """The rows of the dossiers under `condition`, per agency and (unless `by` leaves it out)
+    per procedure: from the period's counted figures when it has them (a query a grouping),
+    else from the dossiers (an aggregate query a grouping)."""
     closed = closed_period_get(period, now=now)
+    rows: dict[Grouping, list[OperationalRow]] = {grouping: [] for grouping in Grouping}
     if closed is None:
         dossiers = Dossier.objects.filter(condition)
-        near = near_due_before(now=period.as_of(now))
-        by_agency, by_procedure = (
-            operational_counts(dossiers, period, now=now, by=by, near_due_before=near)
-            for by in (Grouping.AGENCY, Grouping.PROCEDURE)
-        )
-        return _Figures(period.as_of(now), by_agency, by_procedure, None)
-    sums = closed_counts_by(closed, condition, keys=_CLOSED_KEYS.values())
-    by_agency, by_procedure = (
-        sorted(
+        near = near_due_before(now=period.as_of(now), calendar=calendar)
+        for grouping in by:
+            rows[grouping] = operational_counts(
+                dossiers, period, now=now, by=grouping, near_due_before=near
+            )
+        return _Figures(period.as_of(now), rows[Grouping.AGENCY], rows[Grouping.PROCEDURE], None)
+    sums = closed_counts_by(closed, condition, keys=[_CLOSED_KEYS[grouping] for grouping in by])
+    for grouping in by:
+        rows[grouping] = sorted(
             (
                 OperationalRow(key=key, counts={str(m): counts.get(m, 0) for m in COUNTED})
-                for key, counts in sums[_CLOSED_KEYS[by]].items()
+                for key, counts in sums[_CLOSED_KEYS[grouping]].items()
                 if reported(counts)
             ),
             key=lambda row: row.key or 0,
         )
-        for by in (Grouping.AGENCY, Grouping.PROCEDURE)
-    )
-    return _Figures(period.as_of(closed.closed_at), by_agency, by_procedure, closed)
+    as_of = period.as_of(closed.closed_at)
+    return _Figures(as_of, rows[Grouping.AGENCY], rows[Grouping.PROCEDURE], closed)
 
 
 def _agency_figures(
@@ -419,11 +427,10 @@ def _trend(
 
 
 def _slow_steps(
-    figures: _Figures, condition: Q, period: Period, *, now: dt.datetime
+    figures: _Figures, condition: Q, period: Period, *, now: dt.datetime, calendar: WorkCalendar
 ) -> list[SlowStep]:
     """The steps most past their due time, in working days (from the counted figures, or from
     the steps)."""
-    calendar = _calendar(figures.as_of)
     if figures.closed is None:
         steps = _slowest_steps(Dossier.objects.filter(condition), period, now=now)
     else:
@@ -455,7 +462,8 @@ def dashboard(*, viewer: Any, scope: ReportScope, now: dt.datetime | None = None
     today = timezone.localtime(now).date()
     condition = scope_condition(viewer=viewer, scope=scope)
     month = Period.containing(PeriodKind.MONTH, today)
-    figures = _period_figures(condition, month, now=now)
+    calendar = _calendar(now)
+    figures = _period_figures(condition, month, now=now, calendar=calendar)
     by_agency = _label_agencies(figures.by_agency)
     periods = [Period.containing(kind, today) for kind in (PeriodKind.DAY, PeriodKind.WEEK)]
     months = months_back(until=month, count=TREND_MONTHS)
@@ -471,7 +479,7 @@ def dashboard(*, viewer: Any, scope: ReportScope, now: dt.datetime | None = None
         step_delays=_agency_figures(
             figures, condition, month, now=now, kind=AgencyCountKind.STEP_DELAY
         ),
-        slowest_steps=_slow_steps(figures, condition, month, now=now),
+        slowest_steps=_slow_steps(figures, condition, month, now=now, calendar=calendar),
         counted_at=figures.closed.closed_at if figures.closed is not None else None,
     )
 
@@ -520,7 +528,7 @@ def public_board(*, now: dt.datetime | None = None) -> Board:
     ratings given this month. Aggregates only: no dossier, applicant or officer is named."""
     now = now or timezone.now()
     month = Period.containing(PeriodKind.MONTH, timezone.localtime(now).date())
-    figures = _period_figures(Q(), month, now=now)
+    figures = _period_figures(Q(), month, now=now, by=(Grouping.AGENCY,))
     rows = _label_agencies(figures.by_agency)
     return Board(
         period=month,

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from motcua.core.errors import DomainError
 from motcua.supervision.models import (
     Alert,
@@ -83,30 +84,10 @@ class EscalationRuleAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the sweep and the urge service only."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class AlertRecipientInline(admin.TabularInline):
+class AlertRecipientInline(ReadOnlyInline):
     model = AlertRecipient
     fields = ("user", "audience", "read_at")
     readonly_fields = fields
-    extra = 0
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Alert)
@@ -119,17 +100,10 @@ class AlertAdmin(ReadOnlyAdmin):
     inlines = (AlertRecipientInline,)
 
 
-class UrgeRecipientInline(admin.TabularInline):
+class UrgeRecipientInline(ReadOnlyInline):
     model = UrgeRecipient
     fields = ("user", "audience")
     readonly_fields = fields
-    extra = 0
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Urge)
