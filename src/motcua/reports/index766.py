@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.agencies.models import Role, Unit, UnitKind
-from motcua.agencies.selectors import memberships_of
+from motcua.agencies.selectors import agency_of, memberships_of
 from motcua.catalog.models import (
     FeeItem,
     OnlineMode,
@@ -91,7 +91,6 @@ def points_for(rate: Decimal | None, *, maximum: Decimal, target: Decimal | None
 ALL_UNITS_ROLES = frozenset({Role.CENTER_LEADER, Role.PROCEDURE_CONTROLLER, Role.ADMINISTRATOR})
 AGENCY_HEAD_ROLES = frozenset({Role.SIGNING_AUTHORITY})
 REPORT_UNIT_KINDS = (UnitKind.PROVINCE, UnitKind.COMMUNE, UnitKind.CENTER, UnitKind.AGENCY)
-_PART_OF_PARENT = frozenset({UnitKind.DEPARTMENT, UnitKind.COUNTER})
 
 
 def _ids(path: str) -> list[int]:
@@ -99,15 +98,11 @@ def _ids(path: str) -> list[int]:
 
 
 def _scope_root(unit: Unit, role: str, ancestors: Mapping[int, Unit]) -> str:
+    if role not in ALL_UNITS_ROLES:
+        return agency_of(unit=unit).path
     chain = [ancestors[i] for i in _ids(unit.path) if i in ancestors]
-    if role in ALL_UNITS_ROLES:
-        provinces = [u for u in chain if u.kind == UnitKind.PROVINCE]
-        return (provinces[0] if provinces else chain[0]).path
-    agency = chain[-1]
-    while agency.kind in _PART_OF_PARENT and len(chain) > 1:
-        chain.pop()
-        agency = chain[-1]
-    return agency.path
+    provinces = [u for u in chain if u.kind == UnitKind.PROVINCE]
+    return (provinces[0] if provinces else chain[0]).path
 
 
 def index_scope_paths(*, viewer: Any) -> list[str]:
