@@ -97,14 +97,14 @@ run: demo serve
 
 test: messages-compiled
 	mkdir -p var
-	$(PY) -m pytest -q -n 2 -m "not browser"
+	$(PY) -m pytest -q -n 2 -m "not browser and not production"
 
 browser-test: messages-compiled
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q -m browser
 
 lint: venv
-	$(PY) -m ruff check src benchmarks
-	$(PY) -m ruff format --check src benchmarks
+	$(PY) -m ruff check src benchmarks tests
+	$(PY) -m ruff format --check src benchmarks tests
 
 typecheck: venv
 	$(PY) -m mypy src/motcua
