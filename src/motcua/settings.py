@@ -188,6 +188,10 @@ MOTCUA_LOOKUP_WINDOW_SECONDS = env_int("MOTCUA_LOOKUP_WINDOW_SECONDS", 900)
 
 # Scans attached at the counter.
 MOTCUA_UPLOAD_MAX_BYTES = env_int("MOTCUA_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# A ClamAV daemon that scans every upload (tcp://host:3310 or unix:///run/clamav/clamd.ctl);
+# empty: no scanning. Once set, an upload is refused while the daemon gives no verdict.
+MOTCUA_CLAMD_URL = env_str("MOTCUA_CLAMD_URL", "")
+MOTCUA_CLAMD_TIMEOUT_SECONDS = env_int("MOTCUA_CLAMD_TIMEOUT_SECONDS", 30)
 
 # Worklists colour a step "near due" when this much working time or less is left.
 MOTCUA_NEAR_DUE_WORKING_HOURS = env_int("MOTCUA_NEAR_DUE_WORKING_HOURS", 8)

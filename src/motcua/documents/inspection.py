@@ -1,10 +1,12 @@
 """Looks inside an upload before it is stored: a small file may still be a bomb — a PDF whose
 streams inflate to gigabytes, a PNG or JPEG that declares a billion pixels — that would take
-down whoever opens it later (an officer's viewer, the signing step, a thumbnailer).
+down whoever opens it later (an officer's viewer, the signing step, a thumbnailer); or a
+polyglot — a file that is a valid PDF or image and at the same time an archive, a web page or
+a script to whatever program reads it another way — or a PDF that runs code when opened.
 
 Nothing here renders or trusts the file; it reads only what is needed to bound the cost of
-opening it: the PDF's compressed streams (inflated in bounded chunks) and the images' declared
-dimensions.
+opening it: the PDF's compressed streams (inflated in bounded chunks), the images' declared
+dimensions, and what lies outside the format's own structure.
 """
 
 from __future__ import annotations
@@ -107,8 +109,83 @@ def _jpeg_pixels(content: bytes) -> int | None:
     return None
 
 
+# A ZIP reader looks for its end-of-central-directory record in the last 64 KiB + 22 bytes:
+# a file with one there is also an archive (a JAR, an Office file, an APK) to such readers.
+_ZIP_END = b"PK\x05\x06"
+_ZIP_TAIL = 65_536 + 22
+# What a browser or an interpreter would run if it took the file for its own. Tokens of five
+# bytes or more only: in megabytes of compressed pixels a shorter one turns up by chance.
+_MARKUP = re.compile(rb"<(script|html|iframe|object|embed)\b|<\?php", re.IGNORECASE)
+# PDF names that make a viewer run code, open other files or carry files inside.
+_PDF_ACTIVE = frozenset(
+    {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia", b"XFA"}
+)
+_PDF_NAME = re.compile(rb"/([A-Za-z0-9#]+)")
+_PDF_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PADDING = b" \t\r\n\x00"
+
+
+def _refuse_polyglot(name: str) -> ValidationFailed:
+    return ValidationFailed(
+        _(
+            "Tệp “%(name)s” chứa thêm dữ liệu ngoài nội dung văn bản hoặc hình ảnh (tệp nén, "
+            "mã lệnh hoặc dữ liệu đính kèm) nên không được nhận. Hãy quét lại hoặc lưu lại "
+            "thành tệp PDF, JPEG hoặc PNG thông thường."
+        )
+        % {"name": name},
+        code="upload_polyglot",
+    )
+
+
+def _pdf_names(content: bytes) -> set[bytes]:
+    # "#4A#53" spells "JS": names may be hex-escaped to slip past a plain search.
+    return {
+        _PDF_HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), found)
+        for found in _PDF_NAME.findall(content)
+    }
+
+
+def _after(content: bytes, marker: bytes) -> bytes | None:
+    """What follows the last `marker`, or None when it is missing."""
+    end = content.rfind(marker)
+    return None if end < 0 else content[end + len(marker) :]
+
+
+def _trailer(content: bytes, content_type: str) -> bytes | None:
+    """The bytes after the format's own end (PDF %%EOF, PNG IEND chunk, JPEG EOI)."""
+    if content_type == "application/pdf":
+        return _after(content, b"%%EOF")
+    if content_type == "image/png":
+        tail = _after(content, b"IEND")
+        return None if tail is None else tail[4:]  # the chunk's CRC
+    return _after(content, b"\xff\xd9")
+
+
+def polyglot_check(content: bytes, content_type: str, name: str) -> None:
+    """Refuse a file that is also something else, or a PDF with active content.
+
+    Compressed PDF object streams are not inflated here, so a name hidden in one is not seen:
+    the virus scanner (documents.scanning), when configured, parses those.
+    """
+    # A file cut short has no end marker: a viewer repairs or rejects it, nothing hides there.
+    trailer = _trailer(content, content_type)
+    if trailer is not None and trailer.strip(_PADDING):
+        raise _refuse_polyglot(name)
+    if _ZIP_END in content[-_ZIP_TAIL:]:
+        raise _refuse_polyglot(name)
+    if content_type == "application/pdf":
+        if _pdf_names(content) & _PDF_ACTIVE:
+            raise _refuse_polyglot(name)
+        return
+    # Images carry no text of their own: markup inside one is a payload.
+    if _MARKUP.search(content):
+        raise _refuse_polyglot(name)
+
+
 def upload_inspect(content: bytes, content_type: str, name: str) -> None:
-    """Refuse decompression bombs; the content type was already decided from the first bytes."""
+    """Refuse decompression bombs and polyglots; the content type was already decided from the
+    first bytes."""
+    polyglot_check(content, content_type, name)
     if content_type == "application/pdf":
         pdf_check(content, name)
         return

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from motcua.core.errors import ValidationFailed
 from motcua.documents.inspection import upload_inspect
 from motcua.documents.models import Document, Provenance
+from motcua.documents.scanning import upload_scan
 
 # Decided by the first bytes of the content, never by the name the browser sent.
 _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
@@ -37,7 +38,12 @@ def _safe_name(name: str) -> str:
 
 
 def document_validate_upload(*, uploaded: UploadedFile) -> tuple[str, str]:
-    """Refuse oversized or non-PDF/JPEG/PNG files; return (content type, extension)."""
+    """Refuse oversized, infected or non-PDF/JPEG/PNG files, bombs and polyglots; return
+    (content type, extension). An upload is checked once: the services that validate the whole
+    request first and store afterwards call this twice on the same file."""
+    checked = getattr(uploaded, "_motcua_checked", None)
+    if checked is not None:
+        return checked
     limit = settings.MOTCUA_UPLOAD_MAX_BYTES
     if uploaded.size is None or uploaded.size > limit:
         raise ValidationFailed(
@@ -45,18 +51,21 @@ def document_validate_upload(*, uploaded: UploadedFile) -> tuple[str, str]:
             % {"name": _safe_name(uploaded.name or ""), "limit": limit // (1024 * 1024)},
             code="upload_too_large",
         )
+    name = _safe_name(uploaded.name or "")
+    # Bounded by the size limit above, so reading it whole is safe.
     uploaded.seek(0)
-    sniffed = sniff_content_type(uploaded.read(16))
+    content = uploaded.read()
     uploaded.seek(0)
+    # Scanned before anything else looks inside: the malware verdict is the one to give.
+    upload_scan(content, name)
+    sniffed = sniff_content_type(content[:16])
     if sniffed is None:
         raise ValidationFailed(
-            _("Tệp “%(name)s” không phải PDF, JPEG hoặc PNG.")
-            % {"name": _safe_name(uploaded.name or "")},
+            _("Tệp “%(name)s” không phải PDF, JPEG hoặc PNG.") % {"name": name},
             code="upload_wrong_type",
         )
-    # Bounded by the size limit above, so reading it whole is safe.
-    upload_inspect(uploaded.read(), sniffed[0], _safe_name(uploaded.name or ""))
-    uploaded.seek(0)
+    upload_inspect(content, sniffed[0], name)
+    uploaded._motcua_checked = sniffed  # type: ignore[attr-defined]
     return sniffed
 
 

@@ -82,3 +82,48 @@ class TestBombsAreRefused:
         side = int(MAX_PIXELS**0.5) + 100
         with pytest.raises(ValidationFailed):
             upload_inspect(make(side, side), "image/png" if make is png else "image/jpeg", "anh")
+
+
+class TestPolyglotsAreRefused:
+    """Files that are a PDF or an image and also something else to another reader."""
+
+    @pytest.mark.parametrize(
+        "content_type, content",
+        [
+            ("application/pdf", sample_pdf() + b"PK\x05\x06" + b"\0" * 18),
+            ("application/pdf", sample_pdf() + b"<script>alert(1)</script>"),
+            ("application/pdf", b"%PDF-1.4\n1 0 obj<</S/JavaScript/JS(x)>>endobj\n%%EOF\n"),
+            ("application/pdf", b"%PDF-1.4\n1 0 obj<</#4C#61unch/F(cmd.exe)>>endobj\n%%EOF\n"),
+            ("application/pdf", b"%PDF-1.4\n1 0 obj<</Type/EmbeddedFile>>endobj\n%%EOF\n"),
+            ("image/jpeg", jpeg(800, 600) + b"PK\x03\x04payload"),
+            ("image/jpeg", jpeg(800, 600)[:-2] + b"<script>x</script>" + b"\xff\xd9"),
+            ("image/png", png(800, 600) + b"\0\0\0\0IEND\xae\x42\x60\x82<?php echo 1;"),
+        ],
+        ids=[
+            "pdf+zip",
+            "pdf+html",
+            "pdf-javascript",
+            "pdf-launch-hex-escaped",
+            "pdf-embedded-file",
+            "jpeg+zip",
+            "jpeg-script-inside",
+            "png+php",
+        ],
+    )
+    def test_refused(self, content_type, content):
+        with pytest.raises(ValidationFailed) as refused:
+            upload_inspect(content, content_type, "tep")
+        assert refused.value.code == "upload_polyglot"
+
+    @pytest.mark.parametrize(
+        "content_type, content",
+        [
+            ("application/pdf", sample_pdf()),
+            ("application/pdf", sample_pdf() + b"\r\n\0\0"),  # padding a scanner left
+            ("image/jpeg", jpeg(800, 600)),
+            ("image/png", png(800, 600) + b"\0\0\0\0IEND\xae\x42\x60\x82"),
+        ],
+        ids=["pdf", "pdf-padded", "jpeg", "png"],
+    )
+    def test_ordinary_files_pass(self, content_type, content):
+        upload_inspect(content, content_type, "tep")

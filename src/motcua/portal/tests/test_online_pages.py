@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from motcua.documents.models import Document
+from motcua.documents.tests.fake_clamd import EICAR, FakeClamd
 from motcua.dossiers import online
 from motcua.dossiers.models import Dossier, DossierDraft, DossierState
 from motcua.dossiers.tests.helpers import version_of
@@ -123,6 +124,15 @@ BAD_UPLOADS = {
         "anh.png",
         b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + struct.pack(">II", 50000, 50000) + b"\x08\x02\0\0\0",
     ),
+    "a PDF that is also a ZIP archive": ("hop-dong.pdf", PDF + b"PK\x05\x06" + b"\0" * 18),
+    "a PDF that runs JavaScript when opened": (
+        "don.pdf",
+        b"%PDF-1.4\n1 0 obj<</OpenAction<</S/#4A#61vaScript/JS(app.alert(1))>>>>endobj\n%%EOF\n",
+    ),
+    "a JPEG with a web page after its end": (
+        "anh.jpg",
+        b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xff\xd9<html>",
+    ),
 }
 
 
@@ -172,6 +182,24 @@ class TestBadUploads:
         stored = Document.objects.get()
         assert "/" not in stored.original_name and "\\" not in stored.original_name
         assert ".." not in stored.file.name
+
+
+@pytest.mark.django_db
+def test_the_virus_scanner_refuses_the_test_file_and_nothing_is_stored(demo, settings):
+    client = signed_in(citizen())
+    draft = _start(client)
+    requirement = draft.procedure_version.components.first()
+    with FakeClamd() as scanner:
+        settings.MOTCUA_CLAMD_URL = scanner.url
+        response = client.post(
+            reverse("portal:draft", args=[draft.pk]),
+            {f"file_{requirement.pk}": SimpleUploadedFile("to-khai.pdf", EICAR), "save": "1"},
+        )
+    assert response.status_code == 400
+    assert "mã độc" in response.content.decode()
+    assert not Document.objects.exists()
+    draft.refresh_from_db()
+    assert draft.attachments == {}
 
 
 @pytest.mark.django_db
