@@ -44,6 +44,36 @@ def env_int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+# Django's own deploy check (security.W009) asks for this much of a secret key.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+
+
+def require_strong_secret(name: str, value: str, *, development_default: str) -> None:
+    """Refuse to start with the development default, or a key too weak to sign sessions."""
+    if value == development_default:
+        raise ConfigurationError(
+            f"{name} is still the development default: set a random key of at least "
+            f"{SECRET_KEY_MIN_LENGTH} characters (or {name}_FILE), e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`"
+        )
+    if (
+        len(value) < SECRET_KEY_MIN_LENGTH
+        or len(set(value)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or value.startswith("django-insecure-")
+    ):
+        raise ConfigurationError(
+            f"{name} is too weak: it needs at least {SECRET_KEY_MIN_LENGTH} random characters"
+        )
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
