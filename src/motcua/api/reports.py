@@ -1,5 +1,7 @@
 """Supervision and statistics, read-only: the operational report, the live dashboard, the
-dossiers behind a number, the Decision 766 index and the caller's alerts.
+dossiers behind a number, the Decision 766 index and the caller's alerts. The figures are read
+from the database's replica when one is configured (`core.replica`); the alerts, which officers
+mark read, from the primary.
 
 The same selectors as the back-office pages (`reports.selectors`, `reports.index766`,
 `supervision.selectors`) give the same figures under the same rules of access; the parameters
@@ -39,6 +41,7 @@ from motcua.api.serializers import (
     problems,
 )
 from motcua.core.errors import PermissionDenied, ValidationFailed
+from motcua.core.replica import reading_from_replica
 from motcua.reports.index766 import index766_report, index_access_require, index_unit_require
 from motcua.reports.index766 import index_units as index_unit_choices
 from motcua.reports.operational import COUNTED, MEASURE_LABELS, Measure
@@ -162,6 +165,7 @@ class OperationalReportApi(Api):
         parameters=[ReportParameters],
         responses={200: OutputSerializer, **problems(400, 401, 403, 404)},
     )
+    @reading_from_replica()
     def get(self, request: Request) -> Response:
         report_viewer_require(viewer=request.user)
         parameters = parameters_parse(ReportParameters, request)
@@ -205,6 +209,7 @@ class MeasureDossierListApi(Api):
             **problems(400, 401, 403, 404),
         },
     )
+    @reading_from_replica()
     def get(self, request: Request) -> Response:
         report_viewer_require(viewer=request.user)
         parameters = parameters_parse(DrillParameters, request)
@@ -293,6 +298,7 @@ class DashboardApi(Api):
         parameters=[ScopeParameters],
         responses={200: OutputSerializer, **problems(400, 401, 403, 404)},
     )
+    @reading_from_replica()
     def get(self, request: Request) -> Response:
         report_viewer_require(viewer=request.user)
         parameters = parameters_parse(ScopeParameters, request)
@@ -398,6 +404,7 @@ class Index766Api(Api):
         parameters=[IndexParameters],
         responses={200: OutputSerializer, **problems(400, 401, 403)},
     )
+    @reading_from_replica()
     def get(self, request: Request) -> Response:
         index_access_require(viewer=request.user)
         data = parameters_parse(IndexParameters, request).validated_data

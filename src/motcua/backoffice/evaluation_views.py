@@ -24,6 +24,7 @@ from motcua.backoffice.access import officer_required
 from motcua.backoffice.report_params import int_param, period_param, scope_param
 from motcua.backoffice.report_views import PeriodForm
 from motcua.core.errors import ValidationFailed
+from motcua.core.replica import reading_from_replica
 from motcua.evaluation.exports import summary_xlsx
 from motcua.evaluation.models import MANUAL_INDICATORS, Grade
 from motcua.evaluation.rules import INDICATORS, field_of, grade_of
@@ -60,6 +61,7 @@ def _list_url(summary: EvaluationSummary, **extra: Any) -> str:
 
 
 @officer_required
+@reading_from_replica()
 def evaluation_summary_view(request: HttpRequest) -> HttpResponse:
     summary = _summary(request)
     period = summary.period
@@ -88,6 +90,7 @@ def evaluation_summary_view(request: HttpRequest) -> HttpResponse:
 
 
 @officer_required
+@reading_from_replica()
 def evaluation_summary_xlsx(request: HttpRequest) -> HttpResponse:
     summary = _summary(request)
     response = HttpResponse(summary_xlsx(summary=summary), content_type=XLSX)
@@ -98,6 +101,7 @@ def evaluation_summary_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @officer_required
+@reading_from_replica()
 def evaluation_dossiers_view(request: HttpRequest) -> HttpResponse:
     period, scope = period_param(request), scope_param(request)
     grade = request.GET.get("grade", "")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from motcua.agencies.models import Unit
 from motcua.backoffice.access import officer_required
 from motcua.core.errors import DomainError, PermissionDenied, ValidationFailed
+from motcua.core.replica import reading_from_replica
 from motcua.reports.index766 import index766_report, index_units
 from motcua.reports.index766_export import index766_xlsx
 from motcua.reports.periods import REPORT_KINDS, Period, PeriodKind, period_numbers
@@ -104,6 +105,7 @@ def _form_errors(form: forms.Form) -> str:
 
 
 @officer_required
+@reading_from_replica()
 def index766(request: HttpRequest) -> HttpResponse:
     form = _index_form(request)
     if not form.is_valid():
@@ -117,6 +119,7 @@ def index766(request: HttpRequest) -> HttpResponse:
 
 
 @officer_required
+@reading_from_replica()
 def index766_workbook(request: HttpRequest) -> HttpResponse:
     form = _index_form(request)
     if not form.is_valid():
@@ -141,6 +144,7 @@ class TargetsForm(forms.Form):
 
 
 @officer_required
+@reading_from_replica()
 def online_targets(request: HttpRequest) -> HttpResponse:
     centers = targets_centers(viewer=request.user)
     _refuse_other_units(request, "center", centers)

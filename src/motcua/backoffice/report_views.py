@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from motcua.backoffice.access import officer_required
 from motcua.backoffice.report_params import int_param, period_param, scope_param
 from motcua.core.errors import ValidationFailed
+from motcua.core.replica import reading_from_replica
 from motcua.reports.exports import COLUMNS, column_groups, report_as_of, report_pdf, report_xlsx
 from motcua.reports.operational import MEASURE_LABELS, Measure, OperationalRow
 from motcua.reports.periods import REPORT_KINDS, Period
@@ -64,9 +65,6 @@ class ScopeForm(forms.Form):
         self.fields["procedure"].choices = [("", _("Tất cả thủ tục")), *procedures]  # type: ignore[attr-defined]
 
 
-_WIDE = "width:100%;padding:.55rem .6rem;font:inherit"
-
-
 class PeriodForm(ScopeForm):
     kind = forms.ChoiceField(
         label=gettext_lazy("Kỳ báo cáo"),
@@ -76,13 +74,13 @@ class PeriodForm(ScopeForm):
         label=gettext_lazy("Tháng / quý / 6 tháng (số thứ tự)"),
         min_value=1,
         max_value=12,
-        widget=forms.NumberInput(attrs={"style": _WIDE}),
+        widget=forms.NumberInput(attrs={"class": "input-wide"}),
     )
     year = forms.IntegerField(
         label=gettext_lazy("Năm"),
         min_value=2000,
         max_value=2100,
-        widget=forms.NumberInput(attrs={"style": _WIDE}),
+        widget=forms.NumberInput(attrs={"class": "input-wide"}),
     )
 
     field_order = ["kind", "number", "year", "unit", "sector", "procedure"]
@@ -287,6 +285,7 @@ _STATUS = (
 
 
 @officer_required
+@reading_from_replica()
 def stats_dashboard(request: HttpRequest) -> HttpResponse:
     scope = scope_param(request)
     figures = dashboard(viewer=request.user, scope=scope)
@@ -332,6 +331,7 @@ def stats_dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @officer_required
+@reading_from_replica()
 def stats_dossiers(request: HttpRequest) -> HttpResponse:
     scope = scope_param(request)
     measure_name = request.GET.get("measure", "")
@@ -381,6 +381,7 @@ def _report_query(report: Any) -> dict[str, Any]:
 
 
 @officer_required
+@reading_from_replica()
 def operational_report_view(request: HttpRequest) -> HttpResponse:
     report, scope = _report(request)
     period = report.period
@@ -428,6 +429,7 @@ def _export_inputs(request: HttpRequest) -> tuple[Any, list[Any], Any]:
 
 
 @officer_required
+@reading_from_replica()
 def operational_report_xlsx(request: HttpRequest) -> HttpResponse:
     report, late, unit = _export_inputs(request)
     response = HttpResponse(
@@ -438,6 +440,7 @@ def operational_report_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @officer_required
+@reading_from_replica()
 def operational_report_pdf(request: HttpRequest) -> HttpResponse:
     report, late, unit = _export_inputs(request)
     response = HttpResponse(
