@@ -7,6 +7,30 @@ from typing import Any
 
 from django.utils.functional import Promise
 
+# RFC 9457 problem details, as the API renders every error (api.errors) and as the core answers
+# when the database is unreachable (core.unavailable): one shape whoever builds it.
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://motcua.vn/problems/"
+
+
+def problem_body(
+    *,
+    status: int,
+    code: str,
+    title: str | Promise,
+    detail: str | Promise,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The members of one problem: the RFC's five and our stable `code`, then `extra`."""
+    return {
+        "type": f"{PROBLEM_TYPE_BASE}{code}",
+        "title": str(title),
+        "status": status,
+        "detail": str(detail),
+        "code": code,
+        **(extra or {}),
+    }
+
 
 class DomainError(Exception):
     """A refusal the caller can understand and correct; never a 500."""

@@ -3,7 +3,6 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import datetime, timedelta
-from email.utils import make_msgid
 from functools import partial
 
 from django.conf import settings
@@ -19,9 +18,6 @@ logger = logging.getLogger(__name__)
 
 # Waits after the 1st, 2nd, 3rd failed attempt…; the last one repeats past the end of the list.
 BACKOFF = [timedelta(minutes=minutes) for minutes in (1, 5, 15, 60)]
-# How long a worker owns a message it claimed. Far above the channels' 10-second timeouts; if
-# the worker dies while sending, the message is due again once the lease runs out.
-CLAIM_LEASE = timedelta(minutes=5)
 
 
 def message_enqueue(
@@ -75,6 +71,12 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> Message 
 
     Returns None when there was nothing to do: already sent, failed for good, not yet due,
     or claimed by another worker.
+
+    A worker that dies after the channel took the message but before "sent" is recorded leaves
+    it claimed; once the claim's lease runs out it is sent again, under the same delivery
+    reference (`delivery_reference`): the SMS gateway sends a request id it already accepted no
+    second time; an email goes again with the same Message-ID, which the mail stores that merge
+    duplicates show once (SMTP itself has no such guarantee).
     """
     now = now or timezone.now()
     if not _claim(message_id=message_id, now=now):
@@ -113,8 +115,21 @@ def _claim(*, message_id: int, now: datetime) -> bool:
     # UPDATE is atomic on every database, so of two workers only one matches the row.
     claimed = Message.objects.filter(
         pk=message_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-    ).update(attempts=F("attempts") + 1, next_attempt_at=now + CLAIM_LEASE)
+    ).update(attempts=F("attempts") + 1, next_attempt_at=now + claim_lease())
     return claimed == 1
+
+
+def claim_lease() -> timedelta:
+    """How long a worker owns a message it claimed: far above the channels' timeouts; if the
+    worker dies while sending, the message is due again once the lease runs out."""
+    return timedelta(seconds=settings.MOTCUA_MESSAGE_CLAIM_SECONDS)
+
+
+def delivery_reference(message: Message) -> str:
+    """The message's own reference, the same at every attempt: the SMS request id and the
+    email's Message-ID. Its creation time keeps it unique even if a restored database hands
+    out the same primary key again; under 50 characters, as gateways require."""
+    return f"motcua-{message.pk}-{message.created_at:%Y%m%d%H%M%S%f}"
 
 
 def _record_sent(message: Message, *, reference: str) -> None:
@@ -142,14 +157,17 @@ def _record_failure(message: Message, *, reason: str, retryable: bool, now: date
 
 def _send(message: Message) -> str:
     if message.channel == Channel.SMS:
-        return sms_provider().send(message.recipient, message.body)
+        return sms_provider().send(
+            message.recipient, message.body, request_id=delivery_reference(message)
+        )
     return _send_email(message)
 
 
 def _send_email(message: Message) -> str:
-    # Our own Message-ID, so the reference is known before the server answers.
+    # Our own Message-ID, so the reference is known before the server answers, and the same
+    # at every attempt.
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">") or "localhost"
-    reference = make_msgid(domain=domain)
+    reference = f"<{delivery_reference(message)}@{domain}>"
     email = EmailMessage(
         subject=message.subject or settings.MOTCUA_CENTER_NAME,
         body=message.body,

@@ -25,8 +25,12 @@ class DeliveryError(Exception):
 
 
 class SmsProvider(Protocol):
-    def send(self, phone: str, text: str) -> str:
-        """Send one SMS and return the provider's reference; raise DeliveryError."""
+    def send(self, phone: str, text: str, *, request_id: str = "") -> str:
+        """Send one SMS and return the provider's reference; raise DeliveryError.
+
+        `request_id` names the message for good: sent again under the same id (a retry after a
+        worker died waiting for the answer), it reaches the phone once.
+        """
         ...
 
 
@@ -36,7 +40,13 @@ def normalize_phone(phone: str) -> str:
 
 
 class HttpSmsProvider:
-    """POST /v1/sms {"to", "text", "brandname"} with a bearer key; 200 {"id", "status"}."""
+    """POST /v1/sms {"to", "text", "brandname", "request_id"} with a bearer key; 200 {"id",
+    "status"}.
+
+    `request_id` is the client's reference of the message, as Vietnamese brandname gateways take
+    one (eSMS's RequestId: at most 50 characters, duplicates blocked for 24 hours): the gateway
+    sends a request id it already accepted no second time and answers with the first one's id.
+    """
 
     def __init__(self, *, url: str, api_key: str, brandname: str, timeout: float = 10) -> None:
         self.url = url
@@ -44,8 +54,10 @@ class HttpSmsProvider:
         self.brandname = brandname
         self.timeout = timeout
 
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, *, request_id: str = "") -> str:
         payload = {"to": normalize_phone(phone), "text": text, "brandname": self.brandname}
+        if request_id:
+            payload["request_id"] = request_id
         request = urllib.request.Request(
             self.url,
             data=json.dumps(payload, ensure_ascii=False).encode(),
@@ -79,9 +91,11 @@ class FileSmsProvider:
     def __init__(self, *, directory: Path) -> None:
         self.directory = directory
 
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, *, request_id: str = "") -> str:
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = f"{datetime.now():%Y%m%d-%H%M%S-%f}-{normalize_phone(phone)}.txt"
+        # Named by the request id when there is one, so that sending again writes no second file.
+        prefix = request_id or f"{datetime.now():%Y%m%d-%H%M%S-%f}"
+        name = f"{prefix}-{normalize_phone(phone)}.txt"
         (self.directory / name).write_text(f"To: {phone}\n\n{text}\n", encoding="utf-8")
         return name
 

@@ -287,8 +287,12 @@ def payment_query(*, payment: Payment, now: dt.datetime | None = None) -> Outcom
         assert locked is not None
         locked.last_checked_at = now
         locked.save(update_fields=["last_checked_at"])
+        # Bounded as an IPN is: a broken gateway's answer may be anything, of any size.
         callback = _callback(
-            CallbackSource.QUERY, answer.params, valid=answer.signature_valid, payment=locked
+            CallbackSource.QUERY,
+            _clean_params(answer.params),
+            valid=answer.signature_valid,
+            payment=locked,
         )
         if not answer.signature_valid:
             return _record(callback, Outcome.BAD_SIGNATURE)

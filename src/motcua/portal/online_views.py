@@ -98,7 +98,11 @@ def _draft_context(draft: DossierDraft, problems: dict[str, str] | None = None) 
 @citizen_required
 def draft(request: HttpRequest, draft_id: int) -> HttpResponseBase:
     """The draft: one form for everything; "save" keeps it, "submit" sends it to the desk."""
-    current = online.draft_get(user=request.user, draft_id=draft_id)
+    try:
+        current = online.draft_get(user=request.user, draft_id=draft_id)
+    except online.DraftSubmitted as done:
+        # Submitted already (a retry after a lost answer, a second tab): show the dossier.
+        return redirect(reverse("portal:my_dossier", args=[done.extra["dossier"]]) + "?moi=1")
     if request.method != "POST":
         return render(request, "portal/online/draft.html", _draft_context(current))
     uploads = _uploads(request)

@@ -16,6 +16,7 @@ from motcua.dossiers.online.afterwards import (
 )
 from motcua.dossiers.online.common import APPLICANT_ROLE
 from motcua.dossiers.online.drafts import (
+    DraftSubmitted,
     Submission,
     draft_attach,
     draft_delete,
@@ -38,6 +39,7 @@ from motcua.dossiers.online.reception import (
 
 __all__ = [
     "APPLICANT_ROLE",
+    "DraftSubmitted",
     "Submission",
     "draft_attach",
     "draft_delete",

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import OnlineMode, ProcedureVersion
-from motcua.core.errors import NotFound, ValidationFailed
+from motcua.core.errors import Conflict, NotFound, ValidationFailed
 from motcua.documents.models import Document, Provenance
 from motcua.documents.selectors import citizen_documents
 from motcua.documents.services import document_store
@@ -81,16 +81,41 @@ def draft_start(*, user: Any, version: ProcedureVersion) -> DossierDraft:
     )
 
 
+class DraftSubmitted(Conflict):
+    """The draft is gone because it was submitted: `extra["dossier"]` is the dossier's code."""
+
+    code = "draft_submitted"
+
+
 def draft_get(*, user: Any, draft_id: int) -> DossierDraft:
-    """One of the citizen's drafts; anybody else's is reported as not found."""
+    """One of the citizen's drafts; anybody else's is reported as not found.
+
+    A draft the citizen already submitted raises DraftSubmitted naming its dossier: the answer a
+    retried submission gets when the first one went through but its answer was lost.
+    """
     draft = (
         DossierDraft.objects.select_related("procedure_version__procedure")
         .filter(pk=draft_id, user=user)
         .first()
     )
-    if draft is None:
-        raise NotFound(_("Không tìm thấy hồ sơ nháp."))
-    return draft
+    if draft is not None:
+        return draft
+    submitted = (
+        IdempotencyRecord.objects.filter(user=user, key=_submission_key(draft_id))
+        .values_list("dossier__code", flat=True)
+        .first()
+    )
+    if submitted is not None:
+        raise DraftSubmitted(
+            _("Hồ sơ nháp này đã được nộp: hồ sơ %(code)s.") % {"code": submitted},
+            extra={"dossier": submitted},
+        )
+    raise NotFound(_("Không tìm thấy hồ sơ nháp."))
+
+
+def _submission_key(draft_id: int) -> str:
+    # The idempotency key of a draft's submission: one dossier per draft, whatever the retries.
+    return f"draft:{draft_id}"
 
 
 def drafts_of(*, user: Any) -> QuerySet[DossierDraft]:
@@ -248,7 +273,7 @@ def draft_submit(*, draft: DossierDraft) -> Submission:
     Idempotent: a second submit of the same draft (double click, retried request) answers with
     the dossier of the first.
     """
-    key = f"draft:{draft.pk}"
+    key = _submission_key(draft.pk)
     replay = IdempotencyRecord.objects.filter(user=draft.user, key=key).first()
     if replay is not None:
         return _submission(replay.dossier, replayed=True)

@@ -169,7 +169,7 @@ def test_it_leaves_a_message_claimed_by_another_worker_until_its_lease_ends(
     assert message_deliver(message_id=message.pk, now=now) is None
     assert sms_gateway.requests == 0
 
-    assert messages_deliver_due(now=now + services.CLAIM_LEASE) == 1
+    assert messages_deliver_due(now=now + services.claim_lease()) == 1
     assert len(sms_gateway.accepted) == 1
 
 
