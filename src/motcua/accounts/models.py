@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,6 +27,13 @@ class User(AbstractUser):
     )
     id_number_verified = models.BooleanField(_("số định danh đã xác thực"), default=False)
     phone = models.CharField(_("số điện thoại"), max_length=20, blank=True, db_index=True)
+    # Officers: whether this one must sign in with an authenticator app, whatever
+    # MOTCUA_OFFICER_TOTP_REQUIRED says for everybody.
+    second_factor_required = models.BooleanField(
+        _("bắt buộc xác thực hai lớp"),
+        default=False,
+        help_text=_("Cán bộ phải đăng nhập bằng mã từ ứng dụng xác thực trên điện thoại."),
+    )
 
     class Meta(AbstractUser.Meta):
         constraints = [
@@ -126,3 +134,48 @@ class ExternalIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer} {self.subject}"
+
+
+class SecondFactor(models.Model):
+    """An officer's authenticator app (TOTP, RFC 6238): the shared secret, sealed at rest."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="second_factor"
+    )
+    # Encrypted with a key derived from SECRET_KEY (second_factor.secret_seal); never shown
+    # again once the officer has confirmed the enrolment.
+    secret_sealed = models.TextField()
+    enrolled_at = models.DateTimeField(default=timezone.now)
+    # The time step of the last code accepted: that code and older ones are refused, so a code
+    # seen over a shoulder cannot be used again.
+    last_step = models.BigIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("xác thực hai lớp")
+        verbose_name_plural = _("xác thực hai lớp")
+
+    def __str__(self) -> str:
+        return f"TOTP {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator app; only its keyed hash is kept."""
+
+    second_factor = models.ForeignKey(
+        SecondFactor, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["second_factor", "code_hash"], name="accounts_recovery_code_unique"
+            ),
+        ]
+        verbose_name = _("mã khôi phục")
+        verbose_name_plural = _("mã khôi phục")
+
+    def __str__(self) -> str:
+        return f"{self.second_factor_id} {'used' if self.used_at else 'unused'}"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("motcua.backoffice.index_urls")),
     path("", include("motcua.backoffice.supervision_urls")),
     path("", include("motcua.backoffice.evaluation_urls")),
+    path("", include("motcua.backoffice.security_urls")),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("viec-cua-toi/", views.my_work, name="worklist"),
