@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from motcua.api.base import Api
 from motcua.api.dossier_detail import DossierDetailApi, dossier_representation
-from motcua.api.serializers import problems
+from motcua.api.serializers import StringField, problems
 from motcua.dossiers.selectors import dossier_get
 
 
@@ -30,14 +30,12 @@ class EmptyInput(serializers.Serializer):
     """No body, or an empty JSON object."""
 
 
-def text(*, max_length: int = 2000, required: bool = True, **kwargs: Any) -> serializers.CharField:
+def text(*, max_length: int = 2000, required: bool = True, **kwargs: Any) -> StringField:
     """A text field of a body. A blank one passes here: the service says what is missing, in
     its own words and with the field's name."""
     if not required:
         kwargs.setdefault("default", "")
-    return serializers.CharField(
-        max_length=max_length, allow_blank=True, required=required, **kwargs
-    )
+    return StringField(max_length=max_length, allow_blank=True, required=required, **kwargs)
 
 
 def step_field() -> serializers.IntegerField:

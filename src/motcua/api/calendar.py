@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from motcua.agencies.selectors import unit_by_code
 from motcua.api.base import PublicApi
-from motcua.api.serializers import AwareDateTimeField, problems
+from motcua.api.serializers import AwareDateTimeField, StringField, problems, query_of
 from motcua.calendars.selectors import deadline_rules, work_calendar_for
 from motcua.catalog.models import StatutoryUnit
 from motcua.lib.workdays import DurationUnit, due_instant
@@ -42,7 +42,7 @@ class DueDateComputeApi(PublicApi):
             help_text="Days: a whole number up to 365; hours: up to 2000; same_day: 0 or 1.",
         )
         unit = serializers.ChoiceField(choices=StatutoryUnit.choices)
-        unit_code = serializers.CharField(
+        unit_code = StringField(
             required=False,
             default="",
             allow_blank=True,
@@ -104,7 +104,7 @@ class DueDateComputeApi(PublicApi):
         responses={200: OutputSerializer, **problems(400)},
     )
     def get(self, request: Request) -> Response:
-        query = self.FilterSerializer(data=request.query_params)
+        query = self.FilterSerializer(data=query_of(request))
         query.is_valid(raise_exception=True)
         data = query.validated_data
         result = _due_date(

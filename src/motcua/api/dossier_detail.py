@@ -23,6 +23,7 @@ from motcua.api.dossiers import (
 from motcua.api.serializers import (
     MilestoneSerializer,
     NamedChoiceField,
+    StringField,
     UnitSerializer,
     UserSerializer,
     problems,
@@ -170,7 +171,7 @@ class SupplementSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="PaymentLine")
 class PaymentLineSerializer(serializers.Serializer):
     kind = NamedChoiceField(choices=FeeKind.choices, enum_name="FeeKindEnum")
-    name = serializers.CharField(max_length=300)
+    name = StringField(max_length=300)
     amount = serializers.IntegerField(min_value=0, help_text="Whole đồng.")
 
 

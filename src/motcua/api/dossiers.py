@@ -4,6 +4,7 @@ The representation of one dossier is in `dossier_detail`; the actions on it in `
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.urls import reverse
@@ -24,10 +25,12 @@ from motcua.api.base import Api
 from motcua.api.serializers import (
     PAGE_PARAMETERS,
     AwareDateTimeField,
+    StringField,
     UnitSerializer,
     page_of,
     paginate,
     problems,
+    query_of,
 )
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.selectors import version_in_force
@@ -49,6 +52,7 @@ from motcua.dossiers.services import (
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
+IDEMPOTENCY_KEY = re.compile(r"[!-~]+")
 
 
 @extend_schema_field({"type": "string", "maxLength": 40, "example": "1.013978"})
@@ -56,7 +60,7 @@ class ProcedureField(serializers.Field):
     """A procedure's national code in, its version in force out (and the code when rendered)."""
 
     def to_internal_value(self, data: Any) -> ProcedureVersion:
-        code = serializers.CharField(max_length=40).run_validation(data)
+        code = StringField(max_length=40).run_validation(data)
         try:
             return version_in_force(national_code=code)
         except NotFound as error:
@@ -114,19 +118,19 @@ class ApplicantSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=ApplicantKind.choices, default=ApplicantKind.PERSON, source="applicant_kind"
     )
-    name = serializers.CharField(max_length=200, source="applicant_name")
-    id_number = serializers.CharField(
+    name = StringField(max_length=200, source="applicant_name")
+    id_number = StringField(
         max_length=20,
         source="applicant_id_number",
         help_text="Person: citizen ID (CCCD, 12 digits); organisation: tax code.",
     )
-    address = serializers.CharField(
+    address = StringField(
         max_length=300, required=False, default="", allow_blank=True, source="applicant_address"
     )
-    phone = serializers.CharField(
+    phone = StringField(
         max_length=20, required=False, default="", allow_blank=True, source="applicant_phone"
     )
-    email = serializers.CharField(
+    email = StringField(
         max_length=254, required=False, default="", allow_blank=True, source="applicant_email"
     )
 
@@ -162,7 +166,7 @@ class DossierReceiveApi(Api):
         result_channel = serializers.ChoiceField(
             choices=ResultChannel.choices, default=ResultChannel.DESK
         )
-        note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+        note = StringField(required=False, default="", allow_blank=True, max_length=2000)
         received_at = AwareDateTimeField(
             required=False,
             default=None,
@@ -193,10 +197,18 @@ class DossierReceiveApi(Api):
         parameters=[
             OpenApiParameter(
                 IDEMPOTENCY_HEADER,
-                str,
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH,
+                    "pattern": f"^{IDEMPOTENCY_KEY.pattern}$",
+                },
                 OpenApiParameter.HEADER,
                 required=True,
-                description="Unique per intake (≤ 200 characters); a retry sends the same key.",
+                description=(
+                    "Unique per intake, e.g. a UUID: 1–200 visible ASCII characters, no spaces. "
+                    "A retry sends the same key."
+                ),
             ),
             OpenApiParameter(
                 "Idempotent-Replayed",
@@ -241,7 +253,7 @@ class DossierReceiveApi(Api):
 
 
 def _idempotency_key(request: Request) -> str:
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    key = request.headers.get(IDEMPOTENCY_HEADER, "")
     if not key:
         raise ValidationFailed(
             _("Thiếu tiêu đề Idempotency-Key (một chuỗi duy nhất cho mỗi lần nộp)."),
@@ -254,12 +266,20 @@ def _idempotency_key(request: Request) -> str:
             code="idempotency_key_too_long",
             extra={"header": IDEMPOTENCY_HEADER},
         )
+    # Visible ASCII only, as the schema says: no spaces a proxy might trim, no control
+    # character (PostgreSQL refuses NUL), nothing two clients could encode differently.
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ValidationFailed(
+            _("Idempotency-Key chỉ được gồm các ký tự ASCII in được, không có khoảng trắng."),
+            code="idempotency_key_invalid",
+            extra={"header": IDEMPOTENCY_HEADER},
+        )
     return key
 
 
 class DossierListApi(Api):
     class FilterSerializer(serializers.Serializer):
-        search = serializers.CharField(
+        search = StringField(
             required=False,
             default="",
             allow_blank=True,
@@ -287,7 +307,7 @@ class DossierListApi(Api):
         responses={200: page_of(OutputSerializer, "DossierPage"), **problems(400, 401)},
     )
     def get(self, request: Request) -> Response:
-        filters = DossierListApi.FilterSerializer(data=request.query_params)
+        filters = DossierListApi.FilterSerializer(data=query_of(request))
         filters.is_valid(raise_exception=True)
         dossiers = dossier_list(viewer=request.user, **filters.validated_data)
         return paginate(

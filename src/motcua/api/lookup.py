@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from motcua.api.base import PublicApi
-from motcua.api.serializers import MilestoneSerializer, problems
+from motcua.api.serializers import MilestoneSerializer, StringField, problems
 from motcua.dossiers.lookup import dossier_lookup_check
 from motcua.dossiers.models import DossierState, ResultChannel
 from motcua.dossiers.selectors import dossier_milestones
@@ -25,8 +25,8 @@ from motcua.dossiers.selectors import dossier_milestones
 class DossierLookupApi(PublicApi):
     @extend_schema_serializer(component_name="Lookup")
     class InputSerializer(serializers.Serializer):
-        code = serializers.CharField(max_length=60, help_text="Dossier code, as on the receipt.")
-        secret = serializers.CharField(max_length=20, help_text="Lookup secret, as on the receipt.")
+        code = StringField(max_length=60, help_text="Dossier code, as on the receipt.")
+        secret = StringField(max_length=20, help_text="Lookup secret, as on the receipt.")
 
     @extend_schema_serializer(component_name="LookupResult")
     class OutputSerializer(serializers.Serializer):

@@ -8,7 +8,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from motcua.api.base import PublicApi
-from motcua.api.serializers import PAGE_PARAMETERS, Pagination, UnitSerializer, page_of, problems
+from motcua.api.serializers import (
+    PAGE_PARAMETERS,
+    Pagination,
+    StringField,
+    UnitSerializer,
+    page_of,
+    problems,
+    query_of,
+)
 from motcua.catalog.models import (
     ComponentForm,
     FeeCollector,
@@ -71,14 +79,14 @@ class _FeeSerializer(serializers.Serializer):
 # The catalogue is public information: no credentials needed.
 class ProcedureListApi(PublicApi):
     class FilterSerializer(serializers.Serializer):
-        search = serializers.CharField(
+        search = StringField(
             required=False,
             default="",
             allow_blank=True,
             max_length=200,
             help_text="Code or name; accents optional.",
         )
-        sector = serializers.CharField(
+        sector = StringField(
             required=False, default="", allow_blank=True, max_length=40, help_text="Sector code."
         )
 
@@ -98,7 +106,7 @@ class ProcedureListApi(PublicApi):
         responses={200: page_of(OutputSerializer, "ProcedurePage"), **problems(400)},
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.FilterSerializer(data=query_of(request))
         filters.is_valid(raise_exception=True)
         procedures = procedure_list(
             search=filters.validated_data["search"], sector_code=filters.validated_data["sector"]

@@ -18,7 +18,7 @@ from motcua.agencies.selectors import unit_by_code
 from motcua.api.actions import DossierActionApi, action_schema, step_field, text
 from motcua.api.base import Api
 from motcua.api.dossier_detail import PaymentLineSerializer
-from motcua.api.serializers import AwareDateTimeField, problems
+from motcua.api.serializers import AwareDateTimeField, StringField, TrueFalseField, problems
 from motcua.core.errors import ValidationFailed
 from motcua.dossiers.processing import (
     PaymentLine,
@@ -51,7 +51,7 @@ from motcua.dossiers.selectors import dossier_get
 class StepAssignApi(DossierActionApi):
     class InputSerializer(serializers.Serializer):
         step = serializers.IntegerField(min_value=1, help_text="An open step's id (`steps`).")
-        assignee = serializers.CharField(max_length=150, help_text="The officer's username.")
+        assignee = StringField(max_length=150, help_text="The officer's username.")
 
     def act(self, request: Request, code: str, data: dict[str, Any]) -> None:
         # An unknown username goes on as None: the service refuses it in its own words.
@@ -96,7 +96,7 @@ class ConsultationRequestApi(DossierActionApi):
     creates = True
 
     class InputSerializer(serializers.Serializer):
-        unit = serializers.CharField(max_length=40, help_text="The consulted unit's code.")
+        unit = StringField(max_length=40, help_text="The consulted unit's code.")
         question = text()
         budget = serializers.DecimalField(
             max_digits=5, decimal_places=2, help_text="Its own time, e.g. 2 (working days)."
@@ -133,8 +133,8 @@ class ConsultationReplyApi(DossierActionApi):
 
 
 class SupplementItemSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=300, allow_blank=True)
-    reason = serializers.CharField(max_length=1000, allow_blank=True)
+    name = StringField(max_length=300, allow_blank=True)
+    reason = StringField(max_length=1000, allow_blank=True)
 
 
 @action_schema(
@@ -176,7 +176,7 @@ class SupplementProposeApi(DossierActionApi):
 )
 class SupplementDecideApi(DossierActionApi):
     class InputSerializer(serializers.Serializer):
-        approve = serializers.BooleanField()
+        approve = TrueFalseField()
         note = text(required=False)
 
     def act(self, request: Request, code: str, data: dict[str, Any]) -> None:
@@ -260,7 +260,7 @@ class PaymentLinesProposedApi(Api):
 class PaymentRecordApi(DossierActionApi):
     class InputSerializer(serializers.Serializer):
         receipt_number = text(max_length=60, help_text="The receipt or proof of payment.")
-        method = serializers.CharField(max_length=20, required=False, default="counter")
+        method = StringField(max_length=20, required=False, default="counter")
 
     def act(self, request: Request, code: str, data: dict[str, Any]) -> None:
         payment_record(

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.request import Request
 
+from motcua.api.serializers import BAD_PARAMETER, query_of
 from motcua.core.errors import ValidationFailed
 from motcua.reports.operational import MEASURE_LABELS, Measure
 from motcua.reports.periods import FIRST_YEAR, LAST_YEAR, REPORT_KINDS, Period, PeriodKind
@@ -20,7 +21,6 @@ from motcua.reports.selectors import (
 )
 
 # The pages' own messages (already in the catalogue), so a refusal reads the same everywhere.
-BAD_PARAMETER = _("Tham số «%(name)s» không hợp lệ.")
 BAD_PERIOD = _("Kỳ báo cáo không hợp lệ.")
 BAD_MEASURE = _("Chỉ tiêu không hợp lệ.")
 NOT_AN_OFFICER = _("Tài khoản của bạn chưa được phân công vào đơn vị nào.")
@@ -58,7 +58,8 @@ class IdParameter(_Refused, serializers.IntegerField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("default", None)
-        super().__init__(allow_null=True, min_value=1, max_value=MAX_ID, **kwargs)
+        # A query string has no null: an absent id is None, an empty one is refused.
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class PeriodNumberParameter(_Refused, serializers.IntegerField):
@@ -144,6 +145,6 @@ class IndexParameters(PeriodParameters):
 
 
 def parameters_parse[S: serializers.Serializer](kind: type[S], request: Request) -> S:
-    parameters = kind(data=request.query_params)
+    parameters = kind(data=query_of(request))
     parameters.is_valid(raise_exception=True)
     return parameters

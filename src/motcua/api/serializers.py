@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +18,10 @@ from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from motcua.api.errors import PROBLEM_CONTENT_TYPE
+from motcua.core.errors import ValidationFailed
 
 
 @extend_schema_serializer(component_name="ProblemFieldError")
@@ -61,7 +64,10 @@ PROBLEM_DESCRIPTIONS = {
         "Conflict with the dossier's state or an earlier request: wrong_state, wrong_step, "
         "already_assigned, supplement_once, apology_too_late, idempotency_key_reused, …"
     ),
+    406: "No representation matches the Accept header (the API answers JSON).",
+    415: "The body is not in a media type the operation takes (see its request body).",
     429: "Too many attempts; see the Retry-After header.",
+    503: "The database cannot be reached for now; retry after Retry-After seconds.",
 }
 
 
@@ -103,14 +109,97 @@ class MilestoneSerializer(serializers.Serializer):
     label = serializers.CharField()  # type: ignore[assignment]
 
 
+# The pages' own message (already in the catalogue), for a query parameter that is not valid.
+BAD_PARAMETER = _("Tham số «%(name)s» không hợp lệ.")
+MAX_LIMIT = 200
+# Far beyond any list, and within every database's integer for OFFSET.
+MAX_OFFSET = 2**31 - 1
+
+
 class Pagination(LimitOffsetPagination):
-    max_limit = 200
+    """limit/offset pages; a limit or offset that is not a whole number in range is a 400, not
+    silently the default."""
+
+    max_limit = MAX_LIMIT
+
+    def get_limit(self, request: Request) -> int:
+        default = self.default_limit or MAX_LIMIT
+        return _page_parameter(request, self.limit_query_param, low=1, high=MAX_LIMIT) or default
+
+    def get_offset(self, request: Request) -> int:
+        return _page_parameter(request, self.offset_query_param, low=0, high=MAX_OFFSET) or 0
+
+
+def _page_parameter(request: Request, name: str, *, low: int, high: int) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    # Digits only: int() would also take "+5", " 5", "1_000" and other scripts' digits.
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise ValidationFailed(BAD_PARAMETER % {"name": name}, extra={"field": name})
+    return int(raw)
 
 
 PAGE_PARAMETERS = [
-    OpenApiParameter("limit", int, description="Items per page (default 50, at most 200)."),
-    OpenApiParameter("offset", int, description="Items to skip."),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        description=f"Items per page (default 50, at most {MAX_LIMIT}).",
+    ),
+    OpenApiParameter(
+        "offset",
+        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+        description="Items to skip.",
+    ),
 ]
+
+
+def query_of(request: Request) -> dict[str, str]:
+    """The query parameters as a plain dict, for a filter serializer.
+
+    Given a QueryDict, DRF reads an empty value (`?kind=`) as an absent one and silently applies
+    the default; from a plain dict an empty value is a value, refused when it is not valid.
+    """
+    return request.query_params.dict()
+
+
+class _SurrogatesRefused(ProhibitSurrogateCharactersValidator):
+    message = _("Không được chứa ký tự thay thế (surrogate) U+{code_point:X}.")
+
+
+class StringField(serializers.CharField):
+    """A string of a body or a query: a number is refused rather than turned into text, as the
+    schema says `type: string`; NUL and surrogate characters are refused, in our words."""
+
+    default_error_messages = {"invalid": _("Giá trị phải là một chuỗi ký tự.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [_worded(validator) for validator in self.validators]
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _worded(validator: Any) -> Any:
+    if isinstance(validator, ProhibitNullCharactersValidator):
+        return ProhibitNullCharactersValidator(message=_("Không được chứa ký tự NUL."))
+    if isinstance(validator, ProhibitSurrogateCharactersValidator):
+        return _SurrogatesRefused()
+    return validator
+
+
+class TrueFalseField(serializers.BooleanField):
+    """A JSON boolean: true or false, not 0, 1, "yes" or "on" as DRF's BooleanField takes."""
+
+    default_error_messages = {"invalid": _("Giá trị phải là true hoặc false.")}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
 
 
 def paginate(

@@ -14,8 +14,10 @@ from motcua.api.serializers import (
     PAGE_PARAMETERS,
     NamedChoiceField,
     Pagination,
+    StringField,
     page_of,
     problems,
+    query_of,
 )
 from motcua.catalog.models import StepKind
 from motcua.dossiers.models import DossierState
@@ -53,7 +55,7 @@ class WorklistApi(Api):
             help_text="mine: assigned to me; unit: open in my units; signature: awaiting my "
             "signature.",
         )
-        procedure = serializers.CharField(
+        procedure = StringField(
             required=False,
             default="",
             allow_blank=True,
@@ -103,7 +105,7 @@ class WorklistApi(Api):
         responses={200: page_of(OutputSerializer, "WorkItemPage"), **problems(400, 401)},
     )
     def get(self, request: Request) -> Response:
-        filters = WorklistApi.FilterSerializer(data=request.query_params)
+        filters = WorklistApi.FilterSerializer(data=query_of(request))
         filters.is_valid(raise_exception=True)
         steps = worklist(viewer=request.user, **filters.validated_data)
         paginator = Pagination()
