@@ -97,36 +97,86 @@ def _advance_head() -> tuple[int, str]:
 
 
 @dataclass(frozen=True)
+class ChainLink:
+    """One link of the chain: event #seq and its hash (#0 and the genesis hash: no event)."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
 class ChainReport:
     checked: int
     broken_at: int | None
     problem: str = ""
+    # The last link verified: kept outside the database, it anchors the next verification.
+    head: ChainLink = ChainLink(0, GENESIS_HASH)
 
     @property
     def ok(self) -> bool:
         return self.broken_at is None
 
 
-def event_chain_verify(*, batch_size: int = 5000) -> ChainReport:
-    """Recompute every link; report the first event whose hash or link does not match."""
+def event_chain_verify(*, batch_size: int = 5000, anchor: ChainLink | None = None) -> ChainReport:
+    """Recompute every link; report the first event whose hash or link does not match.
+
+    Whoever can write to the database can also rewrite the chain head, so removing the last
+    events and moving the head back leaves a chain that verifies. `anchor`, a link recorded
+    outside the database by an earlier verification, must still be in the chain unchanged.
+    """
     prev_hash = GENESIS_HASH
     expected_seq = 1
-    checked = 0
     for event in Event.objects.order_by("seq").iterator(chunk_size=batch_size):
-        if event.seq != expected_seq:
-            return ChainReport(checked, event.seq, f"sequence gap: expected #{expected_seq}")
-        if event.prev_hash != prev_hash:
-            return ChainReport(checked, event.seq, "link to the previous event does not match")
-        digest = _event_digest(
-            prev_hash=prev_hash,
-            seq=event.seq,
-            occurred_at=event.occurred_at,
-            fields=_hashed_fields(event),
+        problem = _link_problem(event, prev_hash=prev_hash, expected_seq=expected_seq)
+        if not problem and anchor is not None and anchor.seq == event.seq != 0:
+            problem = "" if anchor.hash == event.hash else _ANCHOR_REWRITTEN
+        if problem:
+            return ChainReport(expected_seq - 1, event.seq, problem)
+        prev_hash, expected_seq = event.hash, expected_seq + 1
+    last = ChainLink(expected_seq - 1, prev_hash)
+    broken_at, problem = _end_problem(last, anchor)
+    if problem:
+        return ChainReport(last.seq, broken_at, problem)
+    return ChainReport(last.seq, None, head=last)
+
+
+_ANCHOR_REWRITTEN = (
+    "differs from the checkpoint kept outside the database (the chain was rewritten)"
+)
+
+
+def _link_problem(event: Event, *, prev_hash: str, expected_seq: int) -> str:
+    if event.seq != expected_seq:
+        return f"sequence gap: expected #{expected_seq}"
+    if event.prev_hash != prev_hash:
+        # The break lies between this event and the one before: either may be the forged one.
+        return (
+            f"link to the previous event does not match (#{expected_seq - 1} or this one was "
+            "inserted, removed, moved or rewritten)"
         )
-        if digest != event.hash:
-            return ChainReport(checked, event.seq, "content was changed after it was written")
-        prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+    digest = _event_digest(
+        prev_hash=prev_hash,
+        seq=event.seq,
+        occurred_at=event.occurred_at,
+        fields=_hashed_fields(event),
+    )
+    return "" if digest == event.hash else "content was changed after it was written"
+
+
+def _end_problem(last: ChainLink, anchor: ChainLink | None) -> tuple[int | None, str]:
+    """Whether the chain ends where the head row and the checkpoint say it does."""
     head = ChainHead.objects.filter(id=1).first()
-    if head and head.seq != checked:
-        return ChainReport(checked, checked + 1, "events were removed from the end of the chain")
-    return ChainReport(checked, None)
+    if head is None and last.seq:
+        return last.seq + 1, "the chain head row is missing (events may have been removed)"
+    if head is not None and head.seq > last.seq:
+        return last.seq + 1, "events were removed from the end of the chain"
+    if head is not None and head.seq < last.seq:
+        return head.seq + 1, f"events were added after the chain head (#{head.seq})"
+    if head is not None and head.hash != last.hash:
+        return last.seq, "the chain head does not match the last event"
+    if anchor is not None and anchor.seq > last.seq:
+        return last.seq + 1, (
+            f"events were removed from the end of the chain (the checkpoint kept outside the "
+            f"database recorded #{anchor.seq})"
+        )
+    return None, ""

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from motcua.agencies.models import Role, Unit
 from motcua.agencies.selectors import has_role, memberships_of, scope_paths_of, units_where
+from motcua.backoffice import security_views
 from motcua.backoffice.access import officer_required
 from motcua.backoffice.forms import (
     ApplicantForm,
@@ -38,6 +39,7 @@ from motcua.core.responses import stored_file_response
 from motcua.dossiers import printing
 from motcua.dossiers.logbook import logbook_rows, logbook_xlsx
 from motcua.dossiers.models import Dossier, DossierState, PaymentNotice
+from motcua.dossiers.processing import roles_in
 from motcua.dossiers.selectors import (
     dossier_count_by_state,
     dossier_get,
@@ -72,9 +74,23 @@ from motcua.supervision.selectors import may_urge
 
 class LoginView(auth_views.LoginView):
     template_name = "backoffice/login.html"
+    authentication_form = security_views.OfficerLoginForm
     redirect_authenticated_user = True
     # Without a page to go back to, an officer lands on their worklist.
     next_page = reverse_lazy("backoffice:worklist")  # type: ignore[assignment]
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # The session is logged in only once the second factor, where there is one, is checked.
+        return security_views.sign_in_continue(
+            self.request, user=form.get_user(), next_url=self.get_success_url()
+        )
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        # 400 for a wrong password, 429 while sign-in is locked.
+        response = self.render_to_response(self.get_context_data(form=form), status=form.status)
+        if form.retry_after:
+            response["Retry-After"] = str(form.retry_after)
+        return response
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -111,6 +127,10 @@ def intake_select(request: HttpRequest) -> HttpResponse:
 @officer_required
 def intake(request: HttpRequest, version_id: int) -> HttpResponse:
     version = version_get(pk=version_id)
+    # Only the desk that receives the procedure opens its intake form: another officer would
+    # type everything in only to be refused by the service.
+    if Role.RECEPTION_OFFICER not in roles_in(request.user, version.receiving_unit):
+        raise PermissionDenied(_("Bạn không có quyền tiếp nhận hồ sơ."))
     requirements = list(version.components.all())
     form = ApplicantForm(request.POST or None, request.FILES or None)
     status = 200

@@ -243,6 +243,11 @@ _RESEND_NAMES: dict[str, str] = {
 def resend(request: HttpRequest, purpose: str) -> HttpResponse:
     """Send a new code for the step under way in this session (throttled)."""
     if purpose == CodePurpose.CONTACT and not is_citizen(viewer=request.user):
+        if request.user.is_authenticated:
+            # An officer's account has no contact to confirm here: refused as citizen_required
+            # refuses it, not sent to a sign-in page they are already past.
+            message = _("Trang này dành cho tài khoản công dân.")
+            return render(request, "portal/not_found.html", {"message": message}, status=403)
         return redirect_to_login(reverse("portal:profile"), login_url="portal:login")
     try:
         row = one_time_code_resend(
