@@ -102,9 +102,11 @@ test: messages-compiled
 browser-test: messages-compiled
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q -m browser
 
+# Python scripts without a .py name are checked when named.
+LINTED_SCRIPTS := scripts/backup scripts/restore scripts/restore-drill scripts/backup_common.py
 lint: venv
-	$(PY) -m ruff check src benchmarks tests
-	$(PY) -m ruff format --check src benchmarks tests
+	$(PY) -m ruff check src benchmarks tests $(LINTED_SCRIPTS)
+	$(PY) -m ruff format --check src benchmarks tests $(LINTED_SCRIPTS)
 
 typecheck: venv
 	$(PY) -m mypy src/motcua
