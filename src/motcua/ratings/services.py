@@ -91,7 +91,7 @@ def _locked_dossier(dossier: Dossier) -> Dossier:
     # Locked so that two submissions for one dossier (a double tap) queue instead of both
     # creating the rating.
     return (
-        Dossier.objects.select_for_update()
+        Dossier.objects.select_for_update(of=("self",))
         .select_related("receiving_unit", "procedure_version")
         .get(pk=dossier.pk)
     )

@@ -209,8 +209,10 @@ def _due(dossier: Dossier) -> datetime:
 def _locked(dossier: Dossier | str) -> Dossier:
     """The dossier row, re-read under a lock inside the caller's transaction."""
     code = dossier if isinstance(dossier, str) else dossier.code
+    # Only the dossier's row: locking the joined procedure, version and unit rows too (shared by
+    # every dossier) deadlocked against intakes checking their foreign keys to them at commit.
     found = (
-        Dossier.objects.select_for_update()
+        Dossier.objects.select_for_update(of=("self",))
         .select_related("procedure_version__procedure", "competent_unit", "receiving_unit")
         .filter(code=code)
         .first()
