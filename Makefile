@@ -5,7 +5,7 @@ MANAGE := $(PY) src/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate demo serve worker lint typecheck contracts schema schema-check messages messages-compiled browser-test bench clean
+.PHONY: run test venv migrate demo serve worker lint typecheck contracts schema schema-check messages messages-compiled browser-test bench load clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -126,6 +126,10 @@ messages: venv
 
 bench: venv
 	$(PY) benchmarks/run.py $(ARGS)
+
+# The mixed load at rising concurrency on PostgreSQL (docs/performance.md, "Mixed load").
+load: venv
+	$(PY) benchmarks/load.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -21,16 +21,10 @@
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import platform
 import re
-import resource
 import shutil
-import signal
-import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -38,18 +32,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-BENCH_DIR = Path(__file__).resolve().parent
-ROOT = BENCH_DIR.parent
-VAR = ROOT / "var" / "bench"
+import harness
+from harness import (
+    BENCH_DIR,
+    HOST,
+    QUIET_CORES,
+    ROOT,
+    VAR,
+    cpu_snapshot,
+    cpu_used,
+    free_port,
+    http_request,
+    machine,
+    manage,
+    post_run_check,
+    recreate_postgres,
+    stop_server,
+    wait_for_quiet,
+    worker_rss,
+)
+
 DATA = VAR / "data"
-PYTHON = Path(sys.executable)
-GRANIAN = PYTHON.parent / "granian"
 LUA = BENCH_DIR / "wrk" / "bench.lua"
-HOST = "127.0.0.1"
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/motcua_bench"
 SQLITE_FILE = VAR / "bench.sqlite3"
-
-QUIET_CORES = 0.25  # other processes' CPU above which the figures are flagged as disturbed
 
 LOOKUP_RATIO_TARGET = 0.70
 INTAKE_RATIO_TARGET = 0.40
@@ -224,28 +230,8 @@ def choose_loadgen(wanted: str) -> str:
 
 
 def bench_env(args: argparse.Namespace) -> dict[str, str]:
-    env = dict(os.environ)
-    env["DJANGO_SETTINGS_MODULE"] = "benchsite.settings"
-    paths = [str(ROOT / "src"), str(BENCH_DIR)]
-    if env.get("PYTHONPATH"):
-        paths.append(env["PYTHONPATH"])
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    env["DATABASE_URL"] = (
+    return harness.bench_env(
         args.postgres_url if args.database == "postgres" else f"sqlite:///{SQLITE_FILE}"
-    )
-    env.pop("MOTCUA_DEBUG", None)
-    env.setdefault("MOTCUA_LOG_LEVEL", "ERROR")
-    return env
-
-
-def manage(env: dict[str, str], *command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(PYTHON), str(ROOT / "src" / "manage.py"), *command],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
     )
 
 
@@ -266,109 +252,18 @@ def prepare_database(args: argparse.Namespace, env: dict[str, str]) -> None:
         print(f"  {line}")
 
 
-def recreate_postgres(url: str) -> str:
-    """Drop and create the benchmark database; returns the server's version."""
-    from urllib.parse import unquote, urlsplit
-
-    import psycopg
-
-    parts = urlsplit(url)
-    name = unquote(parts.path.lstrip("/"))
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or "bench" not in name:
-        sys.exit(f"refusing to drop database {name!r}: its name must contain 'bench'")
-    with psycopg.connect(
-        host=parts.hostname or HOST,
-        port=parts.port or 5432,
-        user=unquote(parts.username or "postgres"),
-        password=unquote(parts.password or "") or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-        row = conn.execute("SHOW server_version").fetchone()
-    return str(row[0]) if row else "unknown"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 def server_command(args: argparse.Namespace, port: int) -> list[str]:
-    return [
-        str(GRANIAN),
-        "--interface",
-        "wsgi",
-        "--workers",
-        str(args.workers),
-        "--blocking-threads",
-        str(args.blocking_threads),
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        "motcua.wsgi:application",
-    ]
-
-
-def start_server(args: argparse.Namespace, env: dict[str, str], port: int) -> subprocess.Popen:
-    log = (VAR / "granian.log").open("w")
-    print(f"Starting: {' '.join(server_command(args, port)[1:])}  (log: var/bench/granian.log)")
-    return subprocess.Popen(
-        server_command(args, port),
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    return harness.granian_command(
+        workers=args.workers, blocking_threads=args.blocking_threads, port=port
     )
 
 
+def start_server(args: argparse.Namespace, env: dict[str, str], port: int) -> subprocess.Popen:
+    return harness.start_server(server_command(args, port), env, VAR / "granian.log")
+
+
 def wait_until_up(server: subprocess.Popen, port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            print((VAR / "granian.log").read_text()[-4000:])
-            sys.exit("the server exited before answering")
-        try:
-            status, _body, _headers = http_request(
-                port, "GET", "/bench/minimal-lookup/BENCH-000000/"
-            )
-            if status == 200:
-                # Every worker imports Django on its own: give them all a moment.
-                time.sleep(1.0)
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit("the server did not answer within 60 s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-
-
-def http_request(
-    port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None
-) -> tuple[int, bytes, http.client.HTTPResponse]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, response.read(), response
-    finally:
-        conn.close()
+    harness.wait_until_up(server, port, VAR / "granian.log")
 
 
 def sample_requests(port: int, modes: list[str]) -> dict[str, bool]:
@@ -474,9 +369,7 @@ def measure(
     result.server_cpu = used["server"]
     result.db_cpu = used["postgres"]
     result.loadgen_cpu = used["loadgen"]
-    result.other_cpu = max(
-        0.0, used["machine"] - used["server"] - used["postgres"] - used["loadgen"]
-    )
+    result.other_cpu = used["other"]
     print(
         f"  {result.rate:,.0f} req/s, p50 {result.ms('p50_us'):.1f} ms, "
         f"p99 {result.ms('p99_us'):.1f} ms, errors {result.errors}"
@@ -551,160 +444,7 @@ def drive(
 
 
 # ---------------------------------------------------------------------------------------------
-# Processes: CPU and memory of the server
-
-
-def process_tree(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, []))
-    return tree
-
-
-def cpu_snapshot(server_pid: int) -> dict[str, Any]:
-    """CPU seconds so far: the whole machine (busy), the server, postgres, the load generator."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    values = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    busy = sum(values) - values[3] - values[4]  # all but idle and iowait
-    postgres: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if stat.split(" (", 1)[1].startswith("postgres)"):
-            fields = stat.rsplit(")", 1)[1].split()
-            postgres[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {
-        "machine": busy / ticks,
-        "server": tree_cpu_seconds(server_pid),
-        "postgres": postgres,
-        "loadgen": me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime,
-    }
-
-
-def cpu_used(before: dict[str, Any], after: dict[str, Any], elapsed: float) -> dict[str, float]:
-    """Cores used between two snapshots. A postgres process that exited in between is not
-    counted (its time shows under "other"); one that started counts from zero."""
-    used = {key: (after[key] - before[key]) / elapsed for key in ("machine", "server", "loadgen")}
-    used["postgres"] = (
-        sum(cpu - before["postgres"].get(pid, 0.0) for pid, cpu in after["postgres"].items())
-        / elapsed
-    )
-    return used
-
-
-def machine_busy_cores(seconds: float = 1.0) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-
-    def busy() -> int:
-        values = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        return sum(values) - values[3] - values[4]
-
-    first = busy()
-    time.sleep(seconds)
-    return (busy() - first) / ticks / seconds
-
-
-def wait_for_quiet(max_wait: float) -> float:
-    """Wait (bounded) until other processes leave the cores alone; returns the busy cores seen."""
-    deadline = time.monotonic() + max_wait
-    busy = machine_busy_cores()
-    while busy > QUIET_CORES and time.monotonic() < deadline:
-        print(f"  the machine is busy ({busy:.2f} cores used by other processes); waiting ...")
-        busy = machine_busy_cores(3.0)
-    return busy
-
-
-def tree_cpu_seconds(root: int) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in process_tree(root):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
-def worker_rss(root: int) -> dict[int, float]:
-    """VmRSS in MB of granian's worker processes (every process below the main one)."""
-    rss = {}
-    for pid in process_tree(root):
-        if pid == root:
-            continue
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-        if match:
-            rss[pid] = int(match.group(1)) / 1024
-    return rss
-
-
-def post_run_check(env: dict[str, str]) -> dict[str, Any]:
-    done = manage(env, "bench_check")
-    try:
-        return json.loads(done.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        print(done.stdout, done.stderr, sep="\n")
-        return {}
-
-
-# ---------------------------------------------------------------------------------------------
 # Report
-
-
-def machine() -> dict[str, str]:
-    cpu = ""
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_kb = 0
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            mem_kb = int(line.split()[1])
-    return {
-        "source": source_state(),
-        "cores": str(os.cpu_count()),
-        "cpu": cpu,
-        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-    }
-
-
-def source_state() -> str:
-    """The commit measured, and whether the work tree had changes on top of it."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-    except OSError:
-        return "unknown"
-    return f"{head or 'unknown'}{' + uncommitted changes in src/' if dirty else ''}"
 
 
 def print_header(args: argparse.Namespace, loadgen: str) -> None:
