@@ -127,3 +127,10 @@ class TestPolyglotsAreRefused:
     )
     def test_ordinary_files_pass(self, content_type, content):
         upload_inspect(content, content_type, "tep")
+
+
+def test_names_that_chance_writes_into_a_scans_image_data_do_not_refuse_it():
+    # Compressed image data is random to a reader: "/JS" or "/Launch" inside it is not a name.
+    image = os.urandom(4096) + b"/JS (x) /Launch /EmbeddedFile" + os.urandom(4096)
+    scan = b"%PDF-1.4\n1 0 obj<</Filter/DCTDecode>>stream\n" + image + b"\nendstream endobj\n%%EOF"
+    upload_inspect(scan, "application/pdf", "scan.pdf")
