@@ -18,11 +18,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from motcua.core.errors import DomainError
+from motcua.core.errors import PROBLEM_CONTENT_TYPE, DomainError, problem_body
 from motcua.core.errors import Throttled as DomainThrottled
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "https://motcua.vn/problems/"
 
 # A short summary per HTTP status: the RFC's `title`, the same for every problem of that kind.
 TITLES = {
@@ -90,14 +87,9 @@ def problem_response(
     *, status: int, code: str, detail: str, extra: dict[str, Any] | None = None, headers=None
 ) -> Response:
     """A problem-details response; `extra` members are added next to the RFC 9457 ones."""
-    body = {
-        "type": f"{PROBLEM_TYPE_BASE}{code}",
-        "title": str(TITLES.get(status, _("Lỗi"))),
-        "status": status,
-        "detail": detail,
-        "code": code,
-        **(extra or {}),
-    }
+    body = problem_body(
+        status=status, code=code, title=TITLES.get(status, _("Lỗi")), detail=detail, extra=extra
+    )
     return Response(body, status=status, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from motcua.api.base import PublicApi
 from motcua.api.serializers import MilestoneSerializer, StringField, problems
+from motcua.core.proxy import client_address
 from motcua.dossiers.lookup import dossier_lookup_check
 from motcua.dossiers.models import DossierState, ResultChannel
 from motcua.dossiers.selectors import dossier_milestones
@@ -77,7 +78,7 @@ class DossierLookupApi(PublicApi):
         dossier = dossier_lookup_check(
             code=body.validated_data["code"],
             secret=body.validated_data["secret"],
-            client=request.META.get("REMOTE_ADDR", "unknown"),
+            client=client_address(request),
         )
         return Response(lookup_answer(dossier, dossier_milestones(dossier=dossier)))
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from motcua.api.errors import PROBLEM_CONTENT_TYPE
 from motcua.api.serializers import PROBLEM_DESCRIPTIONS
+from motcua.core.errors import PROBLEM_CONTENT_TYPE
 
 PROBLEM = {"schema": {"$ref": "#/components/schemas/Problem"}}
 # The shared responses, once under components/responses, referred to by each operation.

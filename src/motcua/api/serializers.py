@@ -20,8 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from motcua.api.errors import PROBLEM_CONTENT_TYPE
-from motcua.core.errors import ValidationFailed
+from motcua.core.errors import PROBLEM_CONTENT_TYPE, ValidationFailed
 
 
 @extend_schema_serializer(component_name="ProblemFieldError")

@@ -38,15 +38,12 @@ from motcua.accounts.officer_signin import (
 from motcua.accounts.selectors import second_factor_status, sign_in_candidate
 from motcua.backoffice.access import officer_required
 from motcua.core.errors import DomainError
+from motcua.core.proxy import client_address
 
 PENDING_KEY = "officer_sign_in"
 ENROL_SECRET_KEY = "officer_totp_secret"
 # Time to type a code, or to install an authenticator app and scan the QR code.
 PENDING_SECONDS = 600
-
-
-def client_address(request: HttpRequest | None) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown") if request is not None else "unknown"
 
 
 class OfficerLoginForm(AuthenticationForm):

@@ -50,6 +50,12 @@ def forwarded_client(*, peer: str, forwarded_for: str, networks: tuple[Network, 
     return client
 
 
+def client_address(request: HttpRequest | None) -> str:
+    """The address every per-client limit counts: the client's own once the middleware below
+    has run ("unknown" where a form was built without its request)."""
+    return request.META.get("REMOTE_ADDR", "unknown") if request is not None else "unknown"
+
+
 class ForwardedClientMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -36,8 +36,8 @@ from motcua.accounts.services import (
     one_time_code_resend,
 )
 from motcua.core.errors import DomainError
+from motcua.core.proxy import client_address
 from motcua.portal.access import citizen_required
-from motcua.portal.views import client_address
 
 NEXT_SESSION_KEY = "account_next"
 

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from motcua.core.errors import DomainError, NotFound
+from motcua.core.proxy import client_address
 from motcua.dossiers.citizen import citizen_dossier_get
 from motcua.dossiers.models import Dossier
 from motcua.payments.models import PaymentStatus
@@ -27,7 +28,6 @@ from motcua.payments.services import (
     payment_start,
 )
 from motcua.portal.access import citizen_required
-from motcua.portal.views import client_address
 
 logger = logging.getLogger(__name__)
 

@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from motcua.core.errors import DomainError
+from motcua.core.proxy import client_address
 from motcua.dossiers.citizen import citizen_dossier_get
 from motcua.dossiers.lookup import dossier_lookup_check
 from motcua.dossiers.models import Dossier
 from motcua.portal.access import citizen_required
-from motcua.portal.views import LookupForm, client_address
+from motcua.portal.views import LookupForm
 from motcua.ratings.models import CRITERIA, CRITERION_FIELDS, Overall, Rating, RatingChannel
 from motcua.ratings.selectors import rating_closed_reason, rating_for, rating_open_until
 from motcua.ratings.services import COMMENT_MAX_LENGTH, rating_submit

@@ -12,6 +12,7 @@ from motcua.catalog.selectors import (
     version_get,
 )
 from motcua.core.errors import DomainError
+from motcua.core.proxy import client_address
 from motcua.dossiers.lookup import dossier_lookup_check
 from motcua.dossiers.selectors import dossier_milestones
 
@@ -19,10 +20,6 @@ from motcua.dossiers.selectors import dossier_milestones
 class LookupForm(forms.Form):
     code = forms.CharField(label=_("Mã hồ sơ"), max_length=60)
     secret = forms.CharField(label=_("Mã tra cứu (in trên giấy tiếp nhận)"), max_length=20)
-
-
-def client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
 
 
 def home(request: HttpRequest) -> HttpResponse:
